@@ -1,0 +1,251 @@
+"""Block lists with explicit matching semantics (lessons 02, 03, 04).
+
+Theory of operation
+-------------------
+Every censor holds a list and a way of comparing a name or an address with it, and the
+way of comparing decides what else gets blocked:
+
+* ``"exact"``: ``stream.example`` blocks that name only. Italy's Piracy Shield tickets
+  list fully qualified domain names this way.
+* ``"suffix"``: ``mit.edu`` blocks ``mit.edu`` and every name under it (``www.mit.edu``)
+  but not ``kermit.edu``: matching is at label boundaries, as DNS response policy zones
+  with a wildcard do.
+* ``"substring"``: ``t.co`` blocks every name containing those characters, which is how
+  Russia's 2021 rule ``*t.co*`` also throttled ``microsoft.com`` and ``reddit.com``
+  (Censored Planet, censoredplanet.org/throttling, 2021).
+* ``"regex"``: each entry is a regular expression searched in the name (anchor it with
+  ``^`` and ``$`` to match whole names).
+
+Entries may also be IPv4 or IPv6 addresses and prefixes: an address matches an equal
+address entry or a prefix that contains it, whatever the match mode. Names are compared
+in their normal form (:func:`censorsim.names.normalize_name`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+
+from censorsim.names import normalize_name
+
+__all__ = ["Blocklist", "MATCH_MODES"]
+
+MATCH_MODES = ("exact", "suffix", "substring", "regex")
+_FRAGMENT = re.compile(r"[a-z0-9._-]+")
+_IP_CHARS = frozenset("0123456789abcdef:./")
+
+
+def _parse_ip_entry(text: str):
+    """An address or a network for ``text``, or None when it is not IP-shaped at all."""
+    if not text or not set(text) <= _IP_CHARS or not (text[0].isdigit() or ":" in text):
+        return None
+    if "/" in text:
+        try:
+            return ipaddress.ip_network(text, strict=True)
+        except ValueError as exc:
+            if "host bits set" in str(exc):
+                fixed = ipaddress.ip_network(text, strict=False)
+                raise ValueError(
+                    f"{text!r} is not a valid prefix: it has host bits set; did you mean {fixed}?"
+                ) from None
+            raise ValueError(f"{text!r} is not a valid IP prefix: {exc}") from None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        if ":" in text or text.replace(".", "").isdigit():
+            raise ValueError(f"{text!r} is not a valid IPv4 or IPv6 address") from None
+        return None  # e.g. "1e100.net": a name that merely starts with a digit
+
+
+class Blocklist:
+    """A list of names, addresses and prefixes, and how to match against it.
+
+    >>> bl = Blocklist(["mit.edu", "192.0.2.0/24"], match="suffix")
+    >>> bl.matches("www.mit.edu"), bl.matches("kermit.edu"), bl.matches("192.0.2.7")
+    (True, False, True)
+    """
+
+    __slots__ = (
+        "match_mode",
+        "_names",
+        "_patterns",
+        "_addresses",
+        "_prefixes",
+        "_prefix_lengths",
+        "_entries",
+    )
+
+    def __init__(self, entries: Iterable[object] = (), match: str = "exact"):
+        if match not in MATCH_MODES:
+            raise ValueError(f"match={match!r} is not a match mode: expected one of {MATCH_MODES}")
+        if isinstance(entries, str | bytes):
+            raise ValueError(
+                f"entries must be a list of names or addresses, got the single string {entries!r}"
+                f"; write [{entries!r}]"
+            )
+        self.match_mode = match
+        self._names: set[str] = set()
+        self._patterns: list[tuple[str, re.Pattern]] = []
+        self._addresses: set = set()
+        self._prefixes: dict[tuple[int, int], dict[int, object]] = {}
+        self._entries: list[object] = []
+        for entry in entries:
+            self._add(entry)
+        self._prefix_lengths = sorted(self._prefixes, key=lambda k: -k[1])
+
+    def _add(self, entry: object) -> None:
+        if isinstance(entry, ipaddress.IPv4Address | ipaddress.IPv6Address):
+            self._addresses.add(entry)
+            self._entries.append(entry)
+            return
+        if isinstance(entry, ipaddress.IPv4Network | ipaddress.IPv6Network):
+            self._add_network(entry)
+            return
+        if not isinstance(entry, str):
+            raise ValueError(
+                f"block list entry {entry!r} is a {type(entry).__name__}: expected a host name, "
+                "an IP address or a prefix as a string"
+            )
+        text = entry.strip().lower()
+        ip = _parse_ip_entry(text)
+        if ip is not None:
+            if isinstance(ip, ipaddress.IPv4Network | ipaddress.IPv6Network):
+                self._add_network(ip)
+            else:
+                self._addresses.add(ip)
+                self._entries.append(ip)
+            return
+        if self.match_mode == "regex":
+            try:
+                self._patterns.append((entry, re.compile(entry)))
+            except re.error as exc:
+                raise ValueError(f"{entry!r} is not a valid regular expression: {exc}") from None
+        elif self.match_mode == "substring":
+            fragment = entry.lower()
+            if not fragment.isascii():
+                fragment = normalize_name(fragment.strip("."))
+            if not _FRAGMENT.fullmatch(fragment):
+                raise ValueError(
+                    f"{entry!r} is not a valid name fragment: only letters, digits, dots, "
+                    "hyphens and underscores are allowed"
+                )
+            self._names.add(fragment)
+        else:
+            if entry.startswith("*."):
+                raise ValueError(
+                    f"{entry!r} is a wildcard: write {entry[2:]!r} with match='suffix' to block "
+                    "a domain and everything under it"
+                )
+            self._names.add(normalize_name(entry))
+        self._entries.append(entry)
+
+    def _add_network(self, net) -> None:
+        if net.prefixlen == net.max_prefixlen:
+            self._addresses.add(net.network_address)
+        else:
+            key = (net.version, net.prefixlen)
+            self._prefixes.setdefault(key, {})[int(net.network_address)] = net
+        self._entries.append(net)
+
+    # -- matching ----------------------------------------------------------------------
+    def match(self, value: object) -> str | None:
+        """The entry that ``value`` (a name or an address) matches, as text, or None.
+
+        Raises ``ValueError`` when ``value`` is neither a valid host name nor an address.
+        """
+        if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+            return self._match_address(value)
+        if isinstance(value, str):
+            ip = _parse_ip_entry(value.strip().lower())
+            if isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address):
+                return self._match_address(ip)
+            if ip is not None:
+                raise ValueError(f"{value!r} is a prefix: match() takes one name or one address")
+            return self._match_name(value)
+        raise ValueError(
+            f"{value!r} is a {type(value).__name__}: expected a host name or an IP address"
+        )
+
+    def matches(self, value: object) -> bool:
+        """True when ``value`` (a host name or an IP address) is blocked by this list."""
+        return self.match(value) is not None
+
+    __contains__ = matches
+
+    def _match_address(self, address) -> str | None:
+        if address in self._addresses:
+            return str(address)
+        value = int(address)
+        version = address.version
+        bits = 32 if version == 4 else 128
+        for v, length in self._prefix_lengths:
+            if v != version:
+                continue
+            network = (value >> (bits - length)) << (bits - length)
+            hit = self._prefixes[(v, length)].get(network)
+            if hit is not None:
+                return str(hit)
+        return None
+
+    def _match_name(self, name: str) -> str | None:
+        mode = self.match_mode
+        if mode == "regex":
+            norm = normalize_name(name)
+            for text, pattern in self._patterns:
+                if pattern.search(norm):
+                    return text
+            return None
+        if not self._names:
+            normalize_name(name)  # still reject invalid names
+            return None
+        norm = normalize_name(name)
+        names = self._names
+        if mode == "exact":
+            return norm if norm in names else None
+        if mode == "suffix":
+            if norm in names:
+                return norm
+            i = norm.find(".")
+            while i >= 0:
+                parent = norm[i + 1 :]
+                if parent in names:
+                    return parent
+                i = norm.find(".", i + 1)
+            return None
+        for fragment in names:  # substring
+            if fragment in norm:
+                return fragment
+        return None
+
+    # -- the list as a collection ------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The name entries in normal form (patterns, for a regex list)."""
+        if self.match_mode == "regex":
+            return frozenset(text for text, _ in self._patterns)
+        return frozenset(self._names)
+
+    @property
+    def networks(self) -> tuple:
+        """The address and prefix entries, as ``ipaddress`` networks."""
+        nets = [ipaddress.ip_network(a) for a in self._addresses]
+        nets += [n for table in self._prefixes.values() for n in table.values()]
+        return tuple(sorted(nets, key=lambda n: (n.version, n)))
+
+    def __repr__(self) -> str:
+        n_names = len(self._names) + len(self._patterns)
+        n_ip = len(self._addresses) + sum(len(t) for t in self._prefixes.values())
+        if len(self._entries) <= 4:
+            shown = ", ".join(repr(str(e)) for e in self._entries)
+            return f"Blocklist([{shown}], match={self.match_mode!r})"
+        return (
+            f"Blocklist({n_names} names, {n_ip} addresses and prefixes, "
+            f"match={self.match_mode!r})"
+        )

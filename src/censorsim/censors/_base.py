@@ -1,0 +1,52 @@
+"""What every block-list rule shares: a Blocklist, a readable repr, and reset packets."""
+
+from __future__ import annotations
+
+from censorsim.blocklist import Blocklist
+from censorsim.censors.engine import Flow, Rule
+from censorsim.wire import Packet
+
+
+class ListRule(Rule):
+    """A rule whose trigger is a :class:`~censorsim.Blocklist` match."""
+
+    def __init__(self, blocklist: Blocklist):
+        if not isinstance(blocklist, Blocklist):
+            raise ValueError(
+                f"{type(self).__name__} takes a Blocklist as its first argument, got "
+                f"{blocklist!r}; write {type(self).__name__}(Blocklist([...], match='exact'))"
+            )
+        self.blocklist = blocklist
+
+    def _args(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.blocklist!r}{self._args()})"
+
+
+def resets(packet: Packet, flow: Flow) -> tuple[Packet, Packet]:
+    """Forged RSTs to both ends of ``packet``'s connection, with sequence numbers they accept.
+
+    ``packet`` is being dropped. Its receiver gets a RST that seems to come from the
+    sender, numbered where the sender's stream stands (``packet.seq``); its sender gets a
+    RST that seems to come from the receiver, numbered where the receiver's stream stands.
+    """
+    from_client = flow.from_client(packet)
+    other_next = flow.server_next_seq if from_client else flow.client_next_seq
+    span = len(packet.payload) + ("S" in packet.flags) + ("F" in packet.flags)
+    to_sender = packet.reply(
+        flags="RA", seq=other_next or 0, ack=(packet.seq + span) % 2**32, window=0
+    )
+    to_receiver = Packet(
+        packet.src,
+        packet.dst,
+        "tcp",
+        packet.sport,
+        packet.dport,
+        flags="RA",
+        seq=packet.seq,
+        ack=packet.ack,
+        window=0,
+    )
+    return to_sender, to_receiver

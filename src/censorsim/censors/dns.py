@@ -1,0 +1,203 @@
+"""DNS blocking, in the resolver and on the path (lesson 02).
+
+Theory of operation
+-------------------
+*Resolver-based blocking* happens inside the ISP's own recursive resolver, the one its
+subscribers use by default. When a query name matches the list, the resolver does not
+resolve it; what it answers instead differs by ISP. Measured in Italy in 2021 for the
+same court order (gutenberg.org): Fastweb and Tiscali answered NXDOMAIN, TIM and Iliad
+127.0.0.1, Vodafone the address of its own server, and none told the user why (OONI,
+ooni.org/post/2021-italy-blocks-gutenberg-book-publishing-website). Google's public
+resolver, ordered to block in France, silently refuses the query. These are the rules:
+
+* :class:`NXDomainOnQName`: "this name does not exist" (with a negative TTL that keeps
+  the lie in caches after the block is lifted);
+* :class:`RefuseOnQName`: the REFUSED response code;
+* :class:`SinkholeOnQName`: an address that goes nowhere useful (127.0.0.1 by default);
+* :class:`BlockpageOnQName`: the address of the ISP's block-page server;
+* :class:`IgnoreOnQName`: no answer at all, so the client times out.
+
+A subscriber escapes all of them by asking another resolver.
+
+*On-path injection* does not need the resolver: a box on the path reads every DNS query
+that crosses the border and, when the name matches, sends back a forged answer that
+seems to come from the resolver asked (:class:`SpoofDNSOnQName`). Being closer, the
+forgery arrives first and the client takes it; the real answer still arrives afterwards
+(the query was not stopped). :class:`DropDNSOnQName` drops matching queries instead.
+Both work against any resolver reached over plain DNS; neither sees DNS over HTTPS.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import dns.flags
+import dns.rcode
+
+from censorsim.blocklist import Blocklist
+from censorsim.censors._base import ListRule
+from censorsim.censors.engine import Flow, Verdict
+from censorsim.dns import ResolverAction, make_answer
+from censorsim.wire import Packet, dns_to_wire, parse_dns
+
+__all__ = [
+    "NXDomainOnQName",
+    "RefuseOnQName",
+    "SinkholeOnQName",
+    "BlockpageOnQName",
+    "IgnoreOnQName",
+    "SpoofDNSOnQName",
+    "DropDNSOnQName",
+]
+
+
+def _addresses(value, what: str) -> tuple:
+    items = [value] if isinstance(value, str | ipaddress.IPv4Address | ipaddress.IPv6Address) else value
+    out = []
+    for item in items:
+        try:
+            out.append(ipaddress.ip_address(item))
+        except ValueError:
+            raise ValueError(f"{what} {item!r} is not an IPv4 or IPv6 address") from None
+    if not out:
+        raise ValueError(f"{what} needs at least one address")
+    return tuple(out)
+
+
+def _check_ttl(ttl: object) -> int:
+    if not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 <= ttl < 2**31:
+        raise ValueError(f"ttl={ttl!r}: expected a whole number of seconds from 0 to 2**31-1")
+    return ttl
+
+
+class _ResolverRule(ListRule):
+    layer = "resolver"
+    kind = ""
+
+    def __init__(self, blocklist: Blocklist, *, ttl: int = 300):
+        super().__init__(blocklist)
+        self.ttl = _check_ttl(ttl)
+        self.addresses: tuple = ()
+
+    def decide(self, qname: str, rdtype: int) -> ResolverAction | None:
+        """The resolver's answer instead of resolving ``qname``, or None to resolve it."""
+        entry = self.blocklist.match(qname)
+        if entry is None:
+            return None
+        return ResolverAction(
+            self.kind,
+            self.addresses,
+            self.ttl,
+            rule=repr(self),
+            reason=f"query name {qname!r} matches {entry!r}",
+        )
+
+
+class NXDomainOnQName(_ResolverRule):
+    """The ISP's resolver answers NXDOMAIN ("no such name") for listed names.
+
+    ``ttl`` is the negative-caching time put in the answer's SOA record.
+    """
+
+    kind = "nxdomain"
+
+
+class RefuseOnQName(_ResolverRule):
+    """The ISP's resolver answers with the REFUSED response code for listed names."""
+
+    kind = "refused"
+
+
+class IgnoreOnQName(_ResolverRule):
+    """The ISP's resolver never answers queries for listed names (the client times out)."""
+
+    kind = "silence"
+
+
+class SinkholeOnQName(_ResolverRule):
+    """The ISP's resolver answers listed names with a sinkhole address (127.0.0.1, ::1)."""
+
+    kind = "address"
+
+    def __init__(self, blocklist: Blocklist, address=("127.0.0.1", "::1"), *, ttl: int = 300):
+        super().__init__(blocklist, ttl=ttl)
+        self.addresses = _addresses(address, "sinkhole address")
+
+    def _args(self) -> str:
+        return f", address={[str(a) for a in self.addresses]}"
+
+
+class BlockpageOnQName(_ResolverRule):
+    """The ISP's resolver answers listed names with the address of a block-page server.
+
+    Without ``address`` the ISP's own block-page server is used (the world sets it).
+    """
+
+    kind = "address"
+
+    def __init__(self, blocklist: Blocklist, address=None, *, ttl: int = 300):
+        super().__init__(blocklist, ttl=ttl)
+        self.addresses = () if address is None else _addresses(address, "block page address")
+
+    @property
+    def needs_blockpage(self) -> bool:
+        return not self.addresses
+
+    def _args(self) -> str:
+        return f", address={[str(a) for a in self.addresses]}" if self.addresses else ""
+
+
+class SpoofDNSOnQName(ListRule):
+    """On the path: answer matching DNS queries with a forged address, first.
+
+    The forged answer copies the query's ID and question and seems to come from the
+    resolver asked. The query itself goes on, so the real answer arrives too, later.
+    """
+
+    def __init__(self, blocklist: Blocklist, address="10.10.34.34", *, ttl: int = 60):
+        super().__init__(blocklist)
+        self.addresses = _addresses(address, "forged address")
+        self.ttl = _check_ttl(ttl)
+
+    def _args(self) -> str:
+        return f", address={[str(a) for a in self.addresses]}"
+
+    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
+        if packet.proto != "udp" or packet.dport != 53:
+            return None
+        query = parse_dns(packet.payload)  # MalformedPacket -> the engine's on_malformed
+        if query.flags & dns.flags.QR or len(query.question) != 1:
+            return None
+        qname = query.question[0].name.to_text(omit_final_dot=True)
+        entry = self.blocklist.match(qname)
+        if entry is None:
+            return None
+        forged = make_answer(query, dns.rcode.NOERROR, self.addresses, self.ttl)
+        if not forged.answer:  # asked for a type we have no forged address of: NXDOMAIN
+            forged = make_answer(query, dns.rcode.NXDOMAIN, negative_ttl=self.ttl)
+        reply = packet.reply(payload=dns_to_wire(forged))
+        return Verdict(
+            "spoof",
+            forward=True,
+            inject=(reply,),
+            rule=repr(self),
+            reason=f"query name {qname!r} matches {entry!r}: forged answer sent first",
+        )
+
+
+class DropDNSOnQName(ListRule):
+    """On the path: drop DNS queries whose name matches (the client times out)."""
+
+    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
+        if packet.proto != "udp" or packet.dport != 53:
+            return None
+        query = parse_dns(packet.payload)
+        if query.flags & dns.flags.QR or len(query.question) != 1:
+            return None
+        qname = query.question[0].name.to_text(omit_final_dot=True)
+        entry = self.blocklist.match(qname)
+        if entry is None:
+            return None
+        return Verdict(
+            "drop", forward=False, rule=repr(self), reason=f"query name {qname!r} matches {entry!r}"
+        )

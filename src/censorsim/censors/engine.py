@@ -1,0 +1,302 @@
+"""The censor engine: rules in order, first match wins, verdicts remembered per flow.
+
+Theory of operation
+-------------------
+A censor in an ISP sits on the path of its subscribers' traffic (in-path, like the
+Russian TSPU boxes or a provider's DPI), looks at each packet that crosses the ISP's
+border, and decides. Deployed systems share a shape that ooni/netem's ``DPIEngine``
+also has: an ordered list of rules, where the first rule that matches decides, and a
+per-flow memory, so that once a connection is condemned every later packet of it meets
+the same fate without being parsed again.
+
+* A rule is pure: ``rule.inspect(packet, flow) -> Verdict | None``. It never sends
+  anything; the router carries the verdict out (forward, drop, delay, inject packets).
+* A :class:`Flow` is one TCP connection or UDP exchange, keyed by its addresses and ports
+  in both directions. It records who opened it, the next sequence number each side will
+  send (so an injected RST is accepted), and the verdict once one was reached.
+* ``reassemble``: a per-packet censor reads each TCP segment alone, so a ClientHello
+  split across two segments hides its server name (neither half parses). A reassembling
+  censor keeps the client's stream per flow and reads it whole. Keeping that state on
+  the flow, not on the rule, is what makes it work (ooni/netem's SNI rules once missed
+  split ClientHellos because state lived on the rule).
+* Bad input never crashes the censor: a rule that cannot parse what it reads raises
+  ``ValueError`` (``MalformedPacket``), and the engine answers with an explicit verdict,
+  ``on_malformed``: ``"pass"`` (the default; what most middleboxes do) or ``"drop"``.
+
+Resolver rules (``NXDomainOnQName`` and friends) are added to the same engine but act in
+the ISP's resolver: the resolver asks :meth:`CensorEngine.resolver_action` about every
+query before answering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from censorsim.wire import Packet
+
+__all__ = ["CensorEngine", "Flow", "Verdict", "Rule"]
+
+_REASSEMBLY_LIMIT = 16384  # bytes of the client's stream a reassembling censor keeps
+_FLOW_IDLE = 300.0  # seconds after which an idle flow is forgotten
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A censor's decision about one packet.
+
+    ``action`` names what happens (``"pass"``, ``"drop"``, ``"reset"``, ``"spoof"``,
+    ``"throttle"``, ``"blockpage"``, ``"malformed"``...); ``forward`` says whether the
+    packet itself goes on; ``inject`` holds packets the censor sends (forged answers,
+    resets); ``delay`` is extra seconds before forwarding (throttling); ``rule`` and
+    ``reason`` say who decided and why, in words a student can read.
+    """
+
+    action: str
+    forward: bool
+    inject: tuple[Packet, ...] = ()
+    delay: float = 0.0
+    rule: str = ""
+    reason: str = ""
+    remembered: bool = False
+    rate: float | None = None  # bits per second, for throttling
+
+    def __repr__(self) -> str:
+        extra = f", inject={len(self.inject)}" if self.inject else ""
+        extra += f", delay={self.delay:.4f}" if self.delay else ""
+        return f"Verdict({self.action!r}, forward={self.forward}{extra}, rule={self.rule!r})"
+
+
+@dataclass(eq=False)
+class Flow:
+    """What a censor knows about one connection (state lives here, not on rules)."""
+
+    proto: str
+    client: tuple  # (address, port) of the side that opened the flow
+    server: tuple
+    first_seen: float
+    last_seen: float = 0.0
+    client_next_seq: int | None = None  # the next sequence number each side will send
+    server_next_seq: int | None = None
+    client_isn: int | None = None
+    client_stream: bytearray = field(default_factory=bytearray)  # reassembled, in order
+    client_bytes_seen: int = 0
+    verdict: Verdict | None = None  # a remembered decision (drop, reset, throttle)
+    throttle_free_at: dict = field(default_factory=dict)  # direction -> time the link frees
+    packets: int = 0
+    data: bytes = b""  # what the censor reads for this packet (set by the engine)
+
+    def from_client(self, packet: Packet) -> bool:
+        return (packet.src, packet.sport) == self.client
+
+    def __repr__(self) -> str:
+        c = f"{self.client[0]}:{self.client[1]}"
+        s = f"{self.server[0]}:{self.server[1]}"
+        state = f", verdict={self.verdict.action!r}" if self.verdict else ""
+        return f"<Flow {self.proto} {c} > {s}, {self.packets} packets{state}>"
+
+
+class Rule:
+    """Base class of censor rules. Subclasses set ``layer`` and implement ``inspect``."""
+
+    layer = "packet"  # or "resolver"
+
+    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def name(self) -> str:
+        return repr(self)
+
+
+class CensorEngine:
+    """An ISP's censor: ordered rules, per-flow memory, optional stream reassembly.
+
+    Add rules with :meth:`add`. ``reassemble`` makes SNI and Host rules read the client's
+    reassembled stream instead of each segment alone. ``on_malformed`` (``"pass"`` or
+    ``"drop"``) is the verdict for packets a rule cannot parse.
+    """
+
+    def __init__(self, name: str = "censor", *, reassemble: bool = False, on_malformed: str = "pass"):
+        self.name = name
+        self.rules: list[Rule] = []
+        self.packet_rules: list[Rule] = []
+        self.resolver_rules: list[Rule] = []
+        self.reassemble = reassemble
+        self.on_malformed = on_malformed
+        self.flows: dict[tuple, Flow] = {}
+        self.decisions = 0  # verdicts other than "pass", for quick statistics
+        self.blockpage_addresses: tuple = ()  # the ISP's block-page server (set by the world)
+
+    @property
+    def on_malformed(self) -> str:
+        return self._on_malformed
+
+    @on_malformed.setter
+    def on_malformed(self, value: str) -> None:
+        if value not in ("pass", "drop"):
+            raise ValueError(f"on_malformed={value!r}: expected 'pass' or 'drop'")
+        self._on_malformed = value
+
+    def __repr__(self) -> str:
+        mode = "reassembling" if self.reassemble else "per-packet"
+        return f"<CensorEngine {self.name}: {len(self.rules)} rules, {mode}>"
+
+    # -- rules ---------------------------------------------------------------------------
+    def add(self, rule: Rule) -> Rule:
+        """Append a rule (it runs after the rules added before it); returns the rule."""
+        if not isinstance(rule, Rule):
+            raise ValueError(
+                f"{rule!r} is not a censor rule: expected an object from censorsim.censors, "
+                "such as ResetOnSNI(Blocklist([...]))"
+            )
+        if getattr(rule, "needs_blockpage", False) and not self.blockpage_addresses:
+            raise ValueError(
+                f"{rule!r} has no address and {self.name!r} has no block-page server: "
+                "give the rule an address"
+            )
+        self.rules.append(rule)
+        self._split()
+        return rule
+
+    def remove(self, rule: Rule) -> None:
+        """Remove a rule; flows it already condemned stay condemned until they end."""
+        self.rules.remove(rule)
+        self._split()
+
+    def clear(self) -> None:
+        """Remove every rule and forget every flow."""
+        self.rules.clear()
+        self.flows.clear()
+        self._split()
+
+    def _split(self) -> None:
+        self.packet_rules = [r for r in self.rules if r.layer == "packet"]
+        self.resolver_rules = [r for r in self.rules if r.layer == "resolver"]
+
+    # -- the resolver's question -------------------------------------------------------
+    def resolver_action(self, qname: str, rdtype: int):
+        """The first resolver rule's action for this question, or None (resolve normally)."""
+        for rule in self.resolver_rules:
+            try:
+                action = rule.decide(qname, rdtype)
+            except ValueError:
+                continue  # a name the rule cannot read: it does not match
+            if action is not None:
+                self.decisions += 1
+                if action.kind == "address" and not action.addresses:
+                    action = replace(action, addresses=self.blockpage_addresses)
+                return action
+        return None
+
+    # -- the router's question ---------------------------------------------------------
+    def inspect(self, packet: Packet, now: float, direction: str = "out") -> Verdict | None:
+        """Decide about one packet crossing the border; None means pass untouched."""
+        flow = self._flow(packet, now)
+        remembered = flow.verdict
+        if remembered is not None:
+            return self._replay(remembered, packet, flow, now)
+        if self.reassemble and packet.proto == "tcp" and flow.from_client(packet):
+            flow.data = bytes(flow.client_stream) if packet.payload else b""
+        else:
+            flow.data = packet.payload
+        for rule in self.packet_rules:
+            try:
+                verdict = rule.inspect(packet, flow)
+            except ValueError as exc:
+                verdict = Verdict(
+                    "malformed",
+                    forward=self.on_malformed == "pass",
+                    rule=rule.name(),
+                    reason=f"could not parse: {exc}",
+                )
+                return verdict
+            if verdict is not None:
+                self.decisions += 1
+                if verdict.action in ("drop", "reset", "throttle"):
+                    flow.verdict = verdict
+                if verdict.action == "throttle":
+                    return self._throttle(verdict, packet, flow, now, remembered=False)
+                return verdict
+        return None
+
+    def _replay(self, remembered: Verdict, packet: Packet, flow: Flow, now: float) -> Verdict:
+        if remembered.action == "throttle":
+            return self._throttle(remembered, packet, flow, now, remembered=True)
+        return Verdict(
+            remembered.action if remembered.action == "drop" else "drop",
+            forward=False,
+            rule=remembered.rule,
+            reason=f"flow already condemned: {remembered.reason}",
+            remembered=True,
+        )
+
+    def _throttle(
+        self, verdict: Verdict, packet: Packet, flow: Flow, now: float, remembered: bool
+    ) -> Verdict:
+        # Shaping, not policing: packets queue behind each other at ``rate`` and none is
+        # lost. (Russia's 2021 Twitter throttling policed; the delays are what matter here.)
+        rate = verdict.rate or 1.0
+        direction = flow.from_client(packet)
+        free_at = max(now, flow.throttle_free_at.get(direction, now))
+        size = len(packet.payload) + 40
+        departure = free_at + size * 8 / rate
+        flow.throttle_free_at[direction] = departure
+        return Verdict(
+            "throttle",
+            forward=True,
+            delay=departure - now,
+            rule=verdict.rule,
+            reason=verdict.reason,
+            rate=rate,
+            remembered=remembered,
+        )
+
+    # -- flows ---------------------------------------------------------------------------
+    def _flow(self, packet: Packet, now: float) -> Flow:
+        a = (packet.src, packet.sport)
+        b = (packet.dst, packet.dport)
+        key = (packet.proto, a, b) if a <= b else (packet.proto, b, a)
+        flow = self.flows.get(key)
+        if (
+            flow is not None
+            and packet.flags == "S"
+            and flow.client_isn not in (None, packet.seq)
+        ):
+            flow = None  # a new connection reusing the same ports
+        if flow is None:
+            if len(self.flows) > 4096:
+                self._expire(now)
+            if packet.proto == "tcp" and "S" in packet.flags and "A" in packet.flags:
+                flow = Flow(packet.proto, b, a, now)  # we met the SYN-ACK first
+            else:
+                flow = Flow(packet.proto, a, b, now)
+            self.flows[key] = flow
+        flow.last_seen = now
+        flow.packets += 1
+        if packet.proto == "tcp":
+            self._track(flow, packet)
+        return flow
+
+    def _track(self, flow: Flow, packet: Packet) -> None:
+        span = len(packet.payload) + ("S" in packet.flags) + ("F" in packet.flags)
+        end = (packet.seq + span) % 2**32
+        if flow.from_client(packet):
+            if "S" in packet.flags:
+                flow.client_isn = packet.seq
+            if packet.payload and flow.client_isn is not None:
+                offset = (packet.seq - flow.client_isn - 1) % 2**32
+                if offset == flow.client_bytes_seen and offset < _REASSEMBLY_LIMIT:
+                    flow.client_stream += packet.payload[: _REASSEMBLY_LIMIT - offset]
+                    flow.client_bytes_seen += len(packet.payload)
+            flow.client_next_seq = _later(flow.client_next_seq, end)
+        else:
+            flow.server_next_seq = _later(flow.server_next_seq, end)
+
+    def _expire(self, now: float) -> None:
+        for key in [k for k, f in self.flows.items() if now - f.last_seen > _FLOW_IDLE]:
+            del self.flows[key]
+
+
+def _later(current: int | None, candidate: int) -> int:
+    if current is None:
+        return candidate
+    return candidate if (candidate - current) % 2**32 < 2**31 else current

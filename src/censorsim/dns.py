@@ -1,0 +1,481 @@
+"""DNS in the simulated world: authoritative data, caching resolvers, stub lookups (lesson 02).
+
+Theory of operation
+-------------------
+Names resolve the way they do on the internet, with fewer servers:
+
+* :class:`Zone` holds the authoritative data of the whole world (A and AAAA records with
+  their TTLs), served by one authoritative server host.
+* :class:`RecursiveResolver` runs on a host (the ISP's resolver, a public resolver). It
+  answers from its cache while a record's TTL lasts, and otherwise asks the authoritative
+  server over UDP, with its own query ID and source port. Negative answers (NXDOMAIN) are
+  cached for the SOA minimum, as RFC 2308 says.
+* A resolver may have a *policy*: the ISP's censor engine, asked about every query before
+  the cache. This is resolver-based blocking (response policy zones): the resolver itself
+  answers NXDOMAIN, REFUSED, a sinkhole address, the block page's address, or nothing.
+* :func:`udp_lookup` is a client's stub resolver: it sends a query, takes the first
+  answer whose ID and question match and that comes from the server's address, and
+  retries after a timeout. A forged answer injected on the path has all three, which is
+  why injection works; the real answer still arrives afterwards and is ignored, unless the
+  client waits to see it (``wait``).
+
+Every message is dnspython wire format; nothing here opens a real socket.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rdtypes.IN.A
+import dns.rdtypes.IN.AAAA
+import dns.rrset
+
+from censorsim.names import normalize_name
+from censorsim.sim import Event, first_of
+from censorsim.wire import IPAddress, MalformedPacket, Packet, dns_to_wire, parse_dns
+
+if TYPE_CHECKING:
+    from censorsim.net import Host
+
+__all__ = [
+    "Zone",
+    "AuthoritativeServer",
+    "RecursiveResolver",
+    "ResolverAction",
+    "DNSLookup",
+    "DNSCache",
+    "udp_lookup",
+    "make_answer",
+]
+
+A, AAAA = dns.rdatatype.A, dns.rdatatype.AAAA
+
+
+@dataclass(frozen=True)
+class ResolverAction:
+    """What a resolver policy does instead of resolving (resolver-based blocking).
+
+    ``kind`` is ``"nxdomain"``, ``"refused"``, ``"address"`` (answer with ``addresses``)
+    or ``"silence"`` (no answer at all).
+    """
+
+    kind: str
+    addresses: tuple[IPAddress, ...] = ()
+    ttl: int = 300
+    rule: str = ""
+    reason: str = ""
+
+
+class Zone:
+    """The authoritative DNS data of a world: names to A/AAAA records with TTLs."""
+
+    def __init__(self, negative_ttl: int = 300):
+        self.negative_ttl = negative_ttl
+        self._records: dict[str, dict[int, tuple[int, tuple[IPAddress, ...]]]] = {}
+
+    def add(self, name: str, addresses: Iterable[str | IPAddress], ttl: int = 300) -> None:
+        """Publish ``name`` with these addresses (A for IPv4, AAAA for IPv6)."""
+        name = normalize_name(name)
+        if not isinstance(ttl, int) or not 0 <= ttl < 2**31:
+            raise ValueError(f"TTL {ttl!r} is not a number of seconds from 0 to 2**31-1")
+        addrs = tuple(ipaddress.ip_address(a) for a in addresses)
+        if not addrs:
+            raise ValueError(f"name {name!r} needs at least one address")
+        entry = self._records.setdefault(name, {})
+        for rdtype, version in ((A, 4), (AAAA, 6)):
+            chosen = tuple(a for a in addrs if a.version == version)
+            if chosen:
+                entry[rdtype] = (ttl, chosen)
+
+    def remove(self, name: str) -> None:
+        self._records.pop(normalize_name(name), None)
+
+    def names(self) -> list[str]:
+        return sorted(self._records)
+
+    def addresses(self, name: str) -> tuple[IPAddress, ...]:
+        """All A and AAAA addresses of ``name`` (empty when the name does not exist)."""
+        entry = self._records.get(normalize_name(name), {})
+        return tuple(a for _, (_, addrs) in sorted(entry.items()) for a in addrs)
+
+    def ttl(self, name: str, rdtype: int = A) -> int | None:
+        entry = self._records.get(normalize_name(name), {})
+        return entry[rdtype][0] if rdtype in entry else None
+
+    def lookup(self, name: str, rdtype: int) -> tuple[int, int, tuple[IPAddress, ...]]:
+        """``(rcode, ttl, addresses)`` for a question, as an authoritative server answers."""
+        entry = self._records.get(name)
+        if entry is None:
+            return dns.rcode.NXDOMAIN, self.negative_ttl, ()
+        if rdtype not in entry:
+            return dns.rcode.NOERROR, self.negative_ttl, ()
+        ttl, addrs = entry[rdtype]
+        return dns.rcode.NOERROR, ttl, addrs
+
+
+@functools.lru_cache(maxsize=4096)
+def _rdata(address: IPAddress):
+    """The A or AAAA rdata of an address (cached: building rdata from text is slow)."""
+    if address.version == 4:
+        return dns.rdtypes.IN.A.A(dns.rdataclass.IN, A, str(address))
+    return dns.rdtypes.IN.AAAA.AAAA(dns.rdataclass.IN, AAAA, str(address))
+
+
+def _soa(qname: dns.name.Name, minimum: int) -> dns.rrset.RRset:
+    labels = qname.labels
+    apex = dns.name.Name(labels[-3:]) if len(labels) > 2 else qname
+    text = f"ns.{apex} hostmaster.{apex} 1 7200 900 1209600 {minimum}"
+    return dns.rrset.from_text(apex, minimum, "IN", "SOA", text)
+
+
+def make_answer(
+    query: dns.message.Message,
+    rcode: int,
+    addresses: Iterable[IPAddress] = (),
+    ttl: int = 300,
+    *,
+    authoritative: bool = False,
+    negative_ttl: int = 300,
+) -> dns.message.Message:
+    """A response to ``query``: addresses of the asked type, or an error with an SOA."""
+    response = dns.message.make_response(query)
+    response.flags |= dns.flags.AA if authoritative else dns.flags.RA
+    response.set_rcode(rcode)
+    q = query.question[0]
+    rdtype = q.rdtype
+    chosen = [a for a in addresses if (a.version == 4) == (rdtype == A)]
+    if rcode == dns.rcode.NOERROR and chosen:
+        response.answer.append(dns.rrset.from_rdata_list(q.name, ttl, [_rdata(a) for a in chosen]))
+    elif rcode in (dns.rcode.NXDOMAIN, dns.rcode.NOERROR):
+        response.authority.append(_soa(q.name, negative_ttl))
+    return response
+
+
+def _question(message: dns.message.Message) -> tuple[str, int] | None:
+    if len(message.question) != 1:
+        return None
+    q = message.question[0]
+    if q.rdclass != dns.rdataclass.IN:
+        return None
+    return q.name.to_text(omit_final_dot=True).lower(), q.rdtype
+
+
+class AuthoritativeServer:
+    """Answers from a :class:`Zone` on UDP port 53 of a host (RD is ignored, AA is set)."""
+
+    def __init__(self, host: Host, zone: Zone):
+        self.host = host
+        self.zone = zone
+        host.udp_bind(53, self._on_packet)
+        host.services.append("authoritative DNS")
+
+    def _on_packet(self, host: Host, packet: Packet) -> None:
+        try:
+            query = parse_dns(packet.payload)
+        except MalformedPacket:
+            return
+        question = _question(query)
+        if question is None or query.flags & dns.flags.QR:
+            return
+        name, rdtype = question
+        rcode, ttl, addrs = self.zone.lookup(name, rdtype)
+        response = make_answer(
+            query, rcode, addrs, ttl, authoritative=True, negative_ttl=self.zone.negative_ttl
+        )
+        host.send(packet.reply(payload=dns_to_wire(response), ident=host.next_ident()))
+
+
+@dataclass
+class _CacheEntry:
+    expires: float
+    rcode: int
+    addresses: tuple[IPAddress, ...]
+    ttl: int
+
+
+class DNSCache:
+    """A TTL-honouring cache of answers, positive and negative (RFC 2308), in virtual time."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, int], _CacheEntry] = {}
+
+    def get(self, name: str, rdtype: int, now: float) -> tuple[int, tuple, int] | None:
+        entry = self._entries.get((name, rdtype))
+        if entry is None:
+            return None
+        if entry.expires <= now:
+            del self._entries[(name, rdtype)]
+            return None
+        return entry.rcode, entry.addresses, max(0, int(entry.expires - now))
+
+    def put(self, name: str, rdtype: int, now: float, rcode: int, addresses: tuple, ttl: int) -> None:
+        if ttl > 0:
+            self._entries[(name, rdtype)] = _CacheEntry(now + ttl, rcode, addresses, ttl)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _answer_ttl(message: dns.message.Message, rdtype: int) -> tuple[int, tuple, int]:
+    """``(rcode, addresses, ttl)`` read from a response, negative TTL from its SOA."""
+    rcode = message.rcode()
+    addrs: list[IPAddress] = []
+    ttl = None
+    for rrset in message.answer:
+        if rrset.rdtype == rdtype:
+            ttl = rrset.ttl if ttl is None else min(ttl, rrset.ttl)
+            addrs.extend(ipaddress.ip_address(rd.address) for rd in rrset)
+    if ttl is None:
+        ttl = 0
+        for rrset in message.authority:
+            if rrset.rdtype == dns.rdatatype.SOA:
+                ttl = min(rrset.ttl, rrset[0].minimum)
+    return rcode, tuple(addrs), ttl
+
+
+class RecursiveResolver:
+    """A caching recursive resolver on a host: UDP port 53, and a ``handle`` for DoH."""
+
+    UPSTREAM_TIMEOUT = 2.0
+    UPSTREAM_ATTEMPTS = 2
+
+    def __init__(
+        self,
+        host: Host,
+        upstream: IPAddress,
+        policy: Callable[[str, int], ResolverAction | None] | None = None,
+    ):
+        self.host = host
+        self.upstream = upstream
+        self.policy = policy
+        self.cache = DNSCache()
+        self._pending: dict[tuple[str, int], list[tuple[dns.message.Message, Callable]]] = {}
+        host.udp_bind(53, self._on_packet)
+        host.services.append("recursive DNS")
+
+    def __repr__(self) -> str:
+        return f"<RecursiveResolver on {self.host.name} {self.host.address}>"
+
+    def _on_packet(self, host: Host, packet: Packet) -> None:
+        try:
+            query = parse_dns(packet.payload)
+        except MalformedPacket:
+            return
+
+        def respond(message: dns.message.Message, verdict=None) -> None:
+            host.send(packet.reply(payload=dns_to_wire(message), ident=host.next_ident()), verdict)
+
+        self.handle(query, respond, packet)
+
+    def handle(
+        self,
+        query: dns.message.Message,
+        respond: Callable[..., None],
+        packet: Packet | None = None,
+    ) -> None:
+        """Answer ``query`` by calling ``respond(message[, verdict])``, now or later."""
+        question = _question(query)
+        if question is None or query.flags & dns.flags.QR:
+            respond(_error(query, dns.rcode.FORMERR))
+            return
+        name, rdtype = question
+        if self.policy is not None:
+            action = self.policy(name, rdtype)
+            if action is not None:
+                self._apply(action, query, respond, packet)
+                return
+        now = self.host.world.loop.now
+        cached = self.cache.get(name, rdtype, now)
+        if cached is not None:
+            rcode, addrs, ttl = cached
+            respond(make_answer(query, rcode, addrs, ttl, negative_ttl=ttl))
+            return
+        waiting = self._pending.setdefault((name, rdtype), [])
+        waiting.append((query, respond))
+        if len(waiting) == 1:
+            self.host.world.loop.process(self._resolve(name, rdtype))
+
+    def _apply(self, action: ResolverAction, query, respond, packet) -> None:
+        from censorsim.censors.engine import Verdict
+
+        verdict = Verdict(
+            action="resolver-" + action.kind,
+            forward=action.kind != "silence",
+            rule=action.rule,
+            reason=action.reason,
+        )
+        if action.kind == "silence":
+            if packet is not None:
+                self.host.world._record(self.host.name, "drop", packet, verdict, "no answer")
+            return
+        if action.kind == "nxdomain":
+            message = make_answer(query, dns.rcode.NXDOMAIN, negative_ttl=action.ttl)
+        elif action.kind == "refused":
+            message = _error(query, dns.rcode.REFUSED)
+        else:
+            message = make_answer(query, dns.rcode.NOERROR, action.addresses, action.ttl,
+                                  negative_ttl=action.ttl)
+        respond(message, verdict)
+
+    def _resolve(self, name: str, rdtype: int) -> Generator[Event, object, None]:
+        world = self.host.world
+        result = None
+        for _ in range(self.UPSTREAM_ATTEMPTS):
+            lookup = yield from udp_lookup(
+                self.host,
+                self.upstream,
+                name,
+                rdtype,
+                timeout=self.UPSTREAM_TIMEOUT,
+                attempts=1,
+                recursion_desired=False,
+            )
+            if lookup.message is not None:
+                result = lookup
+                break
+        waiting = self._pending.pop((name, rdtype), [])
+        now = world.loop.now
+        if result is None:
+            for query, respond in waiting:
+                respond(_error(query, dns.rcode.SERVFAIL))
+            return
+        rcode, addrs, ttl = _answer_ttl(result.message, rdtype)
+        self.cache.put(name, rdtype, now, rcode, addrs, ttl)
+        for query, respond in waiting:
+            respond(make_answer(query, rcode, addrs, ttl, negative_ttl=ttl))
+
+
+def _error(query: dns.message.Message, rcode: int) -> dns.message.Message:
+    response = dns.message.make_response(query)
+    response.flags |= dns.flags.RA
+    response.set_rcode(rcode)
+    return response
+
+
+@dataclass(frozen=True)
+class DNSLookup:
+    """The outcome of one name lookup as a client saw it (lesson 02).
+
+    ``rcode`` is ``"NOERROR"``, ``"NXDOMAIN"``, ``"REFUSED"``, ``"SERVFAIL"``... or None
+    when no answer came; ``failure`` is None or one of ``dns:nxdomain``, ``dns:refused``,
+    ``dns:timeout``; ``late`` lists answers that arrived after the first one (only
+    collected when the lookup was asked to ``wait``).
+    """
+
+    name: str
+    rdtype: str
+    server: str
+    rcode: str | None
+    addresses: tuple[IPAddress, ...]
+    ttl: int | None
+    failure: str | None
+    cached: bool = False
+    late: tuple[tuple[IPAddress, ...], ...] = ()
+    detail: str = ""
+    message: dns.message.Message | None = field(default=None, repr=False, compare=False)
+    trace: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+def failure_for_rcode(rcode: int, addresses: tuple) -> str | None:
+    """The ``dns:`` failure a client reports for a response code (None when it resolved)."""
+    if rcode == dns.rcode.NOERROR:
+        return None if addresses else "dns:nxdomain"  # NODATA: the name has no such address
+    if rcode == dns.rcode.NXDOMAIN:
+        return "dns:nxdomain"
+    return "dns:refused"  # REFUSED, SERVFAIL and other errors: the server gave no answer
+
+
+def udp_lookup(
+    host: Host,
+    server: IPAddress,
+    name: str,
+    rdtype: int = A,
+    *,
+    timeout: float = 5.0,
+    attempts: int = 2,
+    wait: float = 0.0,
+    recursion_desired: bool = True,
+) -> Generator[Event, object, DNSLookup]:
+    """Ask ``server`` over UDP from ``host``; a process step (use with ``yield from``).
+
+    Accepts the first response with the query's ID and question coming from ``server``;
+    retries after ``timeout`` up to ``attempts`` times. With ``wait`` > 0, keeps listening
+    that long after the first answer and reports later answers in ``late``.
+    """
+    world = host.world
+    loop = world.loop
+    rng = world.dns_rng
+    query = dns.message.make_query(name, rdtype, id=rng.getrandbits(16))
+    if not recursion_desired:
+        query.flags &= ~dns.flags.RD
+    wire = query.to_wire()
+    qname = query.question[0].name
+    port = host.ephemeral_port()
+    local = host.address_for(server)
+    answers: list[tuple[dns.message.Message, Packet]] = []
+    arrived = Event(loop)
+
+    def on_packet(_host: Host, packet: Packet) -> None:
+        if packet.src != server or packet.sport != 53:
+            return
+        try:
+            message = parse_dns(packet.payload)
+        except MalformedPacket:
+            return
+        if message.id != query.id or not message.flags & dns.flags.QR:
+            return
+        if len(message.question) != 1 or message.question[0].name != qname:
+            return
+        answers.append((message, packet))
+        arrived.succeed()
+
+    host.udp_bind(port, on_packet)
+    try:
+        for _ in range(attempts):
+            host.send(
+                Packet(local, server, "udp", port, 53, wire, ident=host.next_ident())
+            )
+            timer = loop.timeout(timeout)
+            which, _ = yield first_of(loop, arrived, timer)
+            timer.cancel()
+            if which == 0:
+                break
+        if answers and wait > 0:
+            yield loop.timeout(wait)
+    finally:
+        host.udp_unbind(port)
+    server_text = str(server)
+    rdtext = dns.rdatatype.to_text(rdtype)
+    if not answers:
+        return DNSLookup(name, rdtext, server_text, None, (), None, "dns:timeout")
+    message = answers[0][0]
+    rcode, addrs, ttl = _answer_ttl(message, rdtype)
+    late = tuple(_answer_ttl(m, rdtype)[1] for m, _ in answers[1:])
+    return DNSLookup(
+        name,
+        rdtext,
+        server_text,
+        dns.rcode.to_text(rcode),
+        addrs,
+        ttl,
+        failure_for_rcode(rcode, addrs),
+        late=late,
+        message=message,
+    )

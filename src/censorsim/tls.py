@@ -1,0 +1,358 @@
+"""Real TLS in memory: a simulated certificate authority and TLS endpoints without sockets.
+
+Theory of operation
+-------------------
+Every TLS byte in the simulator comes from a real handshake between two Python ``ssl``
+objects (OpenSSL) talking through memory buffers (``ssl.MemoryBIO``): the ClientHello a
+censor reads is the one OpenSSL wrote, with the server name in clear (lesson 01), and the
+rest is really encrypted. Certificates for every host name are minted by a simulated
+certificate authority with the ``cryptography`` package (elliptic-curve P-256 keys),
+created once per world and cached. Clients trust that CA only, so a block page that
+answers for a name it does not own fails certificate verification, as in a browser.
+
+Determinism. A handshake consumes random bytes (client and server randoms, key shares,
+signature nonces), so two runs would normally differ. While the simulator drives a TLS
+object, OpenSSL's random source is switched to a generator seeded by the world
+(``RAND_set_rand_method``, the documented OpenSSL hook for a replacement generator) and
+switched back at once afterwards; certificate keys are derived from the seed and signed
+with deterministic ECDSA (RFC 6979). The same seed therefore gives the same bytes. These
+keys are predictable by design: they protect nothing and never leave the simulation.
+Where the hook is unavailable (an OpenSSL built without it), handshakes still work and
+only byte-for-byte repeatability is lost; :data:`DETERMINISTIC` says which case holds.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import datetime
+import hashlib
+import random
+import shutil
+import ssl
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+__all__ = [
+    "CertificateAuthority",
+    "TLSClientSession",
+    "TLSServerSession",
+    "DETERMINISTIC",
+    "deterministic_random",
+]
+
+# -- OpenSSL's random source, seeded while the simulator runs a handshake ----------------
+_BYTES = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_ubyte), ctypes.c_int)
+_SEED = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
+_CLEANUP = ctypes.CFUNCTYPE(None)
+_ADD = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_double)
+_STATUS = ctypes.CFUNCTYPE(ctypes.c_int)
+
+
+class _RandMethod(ctypes.Structure):  # struct rand_meth_st, openssl/rand.h
+    _fields_ = [
+        ("seed", _SEED),
+        ("bytes", _BYTES),
+        ("cleanup", _CLEANUP),
+        ("add", _ADD),
+        ("pseudorand", _BYTES),
+        ("status", _STATUS),
+    ]
+
+
+class _SeededOpenSSLRandom:
+    def __init__(self) -> None:
+        self.rng: random.Random | None = None
+        self.available = False
+        self.depth = 0
+        try:
+            import _ssl
+
+            lib = ctypes.CDLL(_ssl.__file__)
+            self._get = lib.RAND_get_rand_method
+            self._set = lib.RAND_set_rand_method
+        except (OSError, AttributeError, ImportError):
+            return
+        self._get.restype = ctypes.c_void_p
+        self._set.argtypes = [ctypes.c_void_p]
+        self._set.restype = ctypes.c_int
+        self._callbacks = (
+            _SEED(lambda buf, num: 1),
+            _BYTES(self._fill),
+            _CLEANUP(lambda: None),
+            _ADD(lambda buf, num, entropy: 1),
+            _BYTES(self._fill),
+            _STATUS(lambda: 1),
+        )
+        self._method = _RandMethod(*self._callbacks)
+        self._previous = None
+        self.available = True
+
+    def _fill(self, buf, num: int) -> int:
+        rng = self.rng
+        if rng is None:  # cannot happen while installed; fail closed rather than guess
+            return 0
+        ctypes.memmove(buf, rng.randbytes(num), num)
+        return 1
+
+    @contextmanager
+    def use(self, rng: random.Random):
+        if not self.available:
+            yield
+            return
+        if self.depth == 0:
+            self._previous = self._get()
+            self._set(ctypes.addressof(self._method))
+        outer, self.rng = self.rng, rng
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            self.rng = outer
+            if self.depth == 0:
+                self._set(self._previous)
+
+
+_RANDOM = _SeededOpenSSLRandom()
+DETERMINISTIC: bool = _RANDOM.available
+deterministic_random = _RANDOM.use
+
+# -- The simulated certificate authority -----------------------------------------------
+_NOT_BEFORE = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+_NOT_AFTER = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)  # RFC 5280: no expiry
+_WORKDIR: Path | None = None
+
+
+def _workdir() -> Path:
+    # Python's ssl loads certificate chains from files only; they live here for the process.
+    global _WORKDIR
+    if _WORKDIR is None:
+        _WORKDIR = Path(tempfile.mkdtemp(prefix="censorsim-tls-"))
+        atexit.register(shutil.rmtree, _WORKDIR, True)
+    return _WORKDIR
+
+
+def _derived_key(seed: str) -> ec.EllipticCurvePrivateKey:
+    digest = hashlib.sha256(seed.encode()).digest()
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+    return ec.derive_private_key(int.from_bytes(digest, "big") % (order - 1) + 1, ec.SECP256R1())
+
+
+class CertificateAuthority:
+    """A certificate authority that only the simulated world trusts (lesson 01).
+
+    ``issue(names)`` returns a server context whose certificate covers ``names``; results
+    are cached, so each name's certificate is made once per authority.
+    """
+
+    def __init__(self, seed: object = 0, name: str = "Censorsim Root CA"):
+        self.seed = str(seed)
+        self.name = name
+        self._key = _derived_key(f"{self.seed}/ca")
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        self.certificate = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(self._key.public_key())
+            .serial_number(1)
+            .not_valid_before(_NOT_BEFORE)
+            .not_valid_after(_NOT_AFTER)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(self._key.public_key()), critical=False
+            )
+            .sign(self._key, hashes.SHA256(), ecdsa_deterministic=True)
+        )
+        self.pem = self.certificate.public_bytes(serialization.Encoding.PEM).decode()
+        self._server_contexts: dict[tuple[str, ...], ssl.SSLContext] = {}
+        self._client_contexts: dict[tuple, ssl.SSLContext] = {}
+        self._serial = 1
+
+    def certificate_for(
+        self, names: tuple[str, ...]
+    ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+        """Mint a certificate whose subject alternative names are ``names``."""
+        key = _derived_key(f"{self.seed}/{','.join(names)}")
+        serial = int.from_bytes(hashlib.sha256(",".join(names).encode()).digest()[:8], "big")
+        return (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .issuer_name(self.certificate.subject)
+            .public_key(key.public_key())
+            .serial_number(serial)
+            .not_valid_before(_NOT_BEFORE)
+            .not_valid_after(_NOT_AFTER)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+            .sign(self._key, hashes.SHA256(), ecdsa_deterministic=True)
+        ), key
+
+    def server_context(
+        self, names: tuple[str, ...] | list[str], *, shared: bool = True
+    ) -> ssl.SSLContext:
+        """A TLS server context presenting a certificate for ``names``.
+
+        Shared contexts are cached; ask for ``shared=False`` to get one of your own (a
+        server that installs an SNI callback must not change a context others use).
+        """
+        names = tuple(names)
+        ctx = self._server_contexts.get(names)
+        if ctx is not None and shared:
+            return ctx
+        cert, key = self.certificate_for(names)
+        digest = hashlib.sha256(f"{self.seed}|{names}".encode()).hexdigest()[:20]
+        path = _workdir() / f"{digest}.pem"
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            + cert.public_bytes(serialization.Encoding.PEM)
+            + self.certificate.public_bytes(serialization.Encoding.PEM)
+        )
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(path)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.num_tickets = 0  # session tickets carry wall-clock time: keep bytes repeatable
+        ctx.options |= ssl.OP_NO_TICKET
+        ctx.set_alpn_protocols(["http/1.1"])
+        if shared:
+            self._server_contexts[names] = ctx
+        return ctx
+
+    def client_context(
+        self, *, maximum_version: ssl.TLSVersion | None = None, alpn=("http/1.1",)
+    ) -> ssl.SSLContext:
+        """A TLS client context that trusts this authority only (cached)."""
+        key = (maximum_version, tuple(alpn))
+        ctx = self._client_contexts.get(key)
+        if ctx is None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and host name
+            ctx.load_verify_locations(cadata=self.pem)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            if maximum_version is not None:
+                ctx.maximum_version = maximum_version
+            ctx.options |= ssl.OP_NO_TICKET
+            if alpn:
+                ctx.set_alpn_protocols(list(alpn))
+            self._client_contexts[key] = ctx
+        return ctx
+
+
+# -- Sans-I/O TLS endpoints ----------------------------------------------------------------
+class TLSError(Exception):
+    """A TLS failure, with ``kind`` ``"certificate"`` or ``"protocol"``."""
+
+    def __init__(self, kind: str, message: str, alert: bytes = b""):
+        super().__init__(message)
+        self.kind = kind
+        self.alert = alert  # the alert record OpenSSL wrote for the peer, if any
+
+
+class _Session:
+    def __init__(self, rng: random.Random):
+        self._rng = rng
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self.obj: ssl.SSLObject
+        self.handshake_done = False
+        self.closed = False
+
+    def _handshake(self) -> None:
+        try:
+            self.obj.do_handshake()
+        except ssl.SSLWantReadError:
+            return
+        except ssl.SSLCertVerificationError as exc:
+            message = exc.verify_message or str(exc)
+            raise TLSError("certificate", message, self._outgoing.read()) from None
+        except ssl.SSLError as exc:
+            raise TLSError("protocol", exc.reason or str(exc), self._outgoing.read()) from None
+        self.handshake_done = True
+
+    def feed(self, data: bytes) -> tuple[bytes, bytes]:
+        """Give bytes from the peer; return ``(bytes to send, application data received)``."""
+        with _RANDOM.use(self._rng):
+            if data:
+                self._incoming.write(data)
+            if not self.handshake_done:
+                self._handshake()
+            plain = bytearray()
+            if self.handshake_done:
+                while True:
+                    try:
+                        chunk = self.obj.read(65536)
+                    except ssl.SSLWantReadError:
+                        break
+                    except ssl.SSLZeroReturnError:
+                        self.closed = True
+                        break
+                    except ssl.SSLError as exc:
+                        raise TLSError("protocol", exc.reason or str(exc)) from None
+                    if not chunk:
+                        break
+                    plain += chunk
+            return self._outgoing.read(), bytes(plain)
+
+    def send(self, data: bytes) -> bytes:
+        """Encrypt application data; return the TLS records to send."""
+        with _RANDOM.use(self._rng):
+            self.obj.write(data)
+            return self._outgoing.read()
+
+    def close(self) -> bytes:
+        """Send close_notify (as servers do before closing); return the alert record."""
+        with _RANDOM.use(self._rng):
+            try:
+                self.obj.unwrap()
+            except (ssl.SSLWantReadError, ssl.SSLError):
+                pass
+            return self._outgoing.read()
+
+    @property
+    def version(self) -> str | None:
+        return self.obj.version()
+
+
+class TLSClientSession(_Session):
+    """The client side of a TLS connection, driven by bytes (no socket)."""
+
+    def __init__(self, context: ssl.SSLContext, server_hostname: str | None, rng: random.Random):
+        super().__init__(rng)
+        with _RANDOM.use(rng):
+            self.obj = context.wrap_bio(
+                self._incoming, self._outgoing, server_hostname=server_hostname
+            )
+
+    def start(self) -> bytes:
+        """Begin the handshake; return the ClientHello records."""
+        out, _ = self.feed(b"")
+        return out
+
+
+class TLSServerSession(_Session):
+    """The server side of a TLS connection, driven by bytes (no socket)."""
+
+    def __init__(self, context: ssl.SSLContext, rng: random.Random):
+        super().__init__(rng)
+        with _RANDOM.use(rng):
+            self.obj = context.wrap_bio(self._incoming, self._outgoing, server_side=True)
+
+    @property
+    def server_name(self) -> str | None:
+        """The SNI the client asked for (set by the server's SNI callback)."""
+        return getattr(self.obj, "_censorsim_sni", None)

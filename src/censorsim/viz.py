@@ -1,0 +1,139 @@
+"""Pictures drawn from recorded data: ladder diagrams and the course's colours.
+
+Every figure in the course uses the same colours for the same meaning (Okabe-Ito's
+colour-blind-safe palette): :data:`COLORS`. A ladder (sequence) diagram has one column
+per participant (the client, each router whose censor acted, the servers) and one row
+per packet, drawn from where it started to where it ended; time runs downwards and the
+left margin gives each packet's start time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from censorsim.trace import Trace
+
+__all__ = ["COLORS", "ladder", "use_course_style"]
+
+COLORS = {
+    "packet": "#0072B2",  # an ordinary packet (blue)
+    "reachable": "#009E73",  # a site that works, a packet let through (bluish green)
+    "blocked": "#D55E00",  # blocked: dropped, reset, failed (vermillion)
+    "collateral": "#E69F00",  # a legal site blocked by a rule aimed at another (orange)
+    "forged": "#CC79A7",  # a packet the censor made up (reddish purple)
+    "throttled": "#56B4E9",  # slowed down (sky blue)
+    "lost": "#999999",  # went nowhere (grey)
+    "ink": "#222222",
+}
+
+
+def use_course_style() -> None:
+    """Matplotlib settings shared by every lesson (sizes, grid, the palette's cycle)."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (9, 4.5),
+            "figure.dpi": 100,
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": mpl.cycler(
+                color=[COLORS[k] for k in ("packet", "blocked", "reachable", "collateral", "forged")]
+            ),
+        }
+    )
+
+
+def _columns(trace: Trace, journeys) -> list[str]:
+    world = trace._world
+    hosts, routers = [], []
+    for j in journeys:
+        for hop in (j.origin, j.last_hop):
+            if hop in world.networks:
+                if hop not in routers and (j.fate in ("dropped", "no-route") or j.injected or j.verdict):
+                    routers.append(hop)
+            elif hop not in hosts:
+                hosts.append(hop)
+    if trace.origin in hosts:
+        hosts.remove(trace.origin)
+        hosts.insert(0, trace.origin)
+    # the client(s) first, then censoring routers, then the other hosts
+    first = hosts[:1]
+    return first + routers + hosts[1:]
+
+
+def ladder(trace: Trace, ax=None, *, limit: int = 80, title: str | None = None):
+    """Draw ``trace`` as a ladder diagram; returns the matplotlib axes."""
+    import matplotlib.pyplot as plt
+
+    journeys = trace.journeys()[:limit]
+    cols = _columns(trace, journeys)
+    x = {name: i for i, name in enumerate(cols)}
+    world = trace._world
+    rows = max(len(journeys), 1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(2.6 * max(len(cols), 2) + 2.5, 0.32 * rows + 1.6))
+    for name, i in x.items():
+        is_router = name in world.networks
+        label = f"{name}\n(censor)" if is_router and world.networks[name].censor else name
+        ax.axvline(i, color=COLORS["ink"], lw=1.2 if not is_router else 2.5, alpha=0.35, zorder=0)
+        ax.text(i, -1.0, label, ha="center", va="bottom", fontsize=9, fontweight="bold")
+    for row, j in enumerate(journeys):
+        src = x.get(j.origin)
+        dst = x.get(j.last_hop)
+        if src is None or dst is None:
+            # a hop without a column (a router that only forwarded): draw from the sender
+            dst = x.get(_host_for(world, j.packet.dst), dst)
+            if src is None or dst is None:
+                continue
+        if j.injected:
+            color = COLORS["forged"]
+        elif j.fate == "dropped" or j.fate == "no-route":
+            color = COLORS["blocked"] if j.fate == "dropped" else COLORS["lost"]
+        elif j.verdict is not None and j.verdict.action == "throttle":
+            color = COLORS["throttled"]
+        else:
+            color = COLORS["packet"]
+        y0, y1 = row, row + 0.55
+        ax.annotate(
+            "",
+            xy=(dst, y1),
+            xytext=(src, y0),
+            arrowprops=dict(arrowstyle="-|>", color=color, lw=1.4, shrinkA=0, shrinkB=0),
+        )
+        if j.fate in ("dropped", "no-route"):
+            ax.plot([dst], [y1], marker="X", color=color, markersize=10, zorder=3)
+        text = j.description
+        if j.verdict is not None and (j.fate == "dropped" or j.injected):
+            text += f"  [{j.verdict.action}]"
+        mid = (src + dst) / 2
+        ax.text(mid, (y0 + y1) / 2 - 0.12, text, ha="center", va="bottom", fontsize=7.5,
+                color=color, bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
+        ax.text(-0.55, y0 + 0.2, f"{j.start * 1000:.1f} ms", ha="right", va="center", fontsize=7,
+                color=COLORS["ink"])
+    ax.set_xlim(-1.4, max(len(cols) - 1, 1) + 0.6)
+    ax.set_ylim(rows + 0.5, -1.4)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_ylabel("time runs downwards →")
+    if title is None:
+        blocked = sum(1 for j in journeys if j.fate == "dropped")
+        forged = sum(1 for j in journeys if j.injected)
+        title = f"{len(journeys)} packets"
+        if blocked or forged:
+            title += f": {blocked} dropped, {forged} forged by the censor"
+    ax.set_title(title)
+    return ax
+
+
+def _host_for(world, address) -> str | None:
+    host = world._by_address.get(address)
+    return host.name if host is not None else None
