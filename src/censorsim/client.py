@@ -197,6 +197,10 @@ class Client:
     DNS over UDP), or a DNS-over-HTTPS URL such as ``"https://dns.resolver.example/dns-query"``.
     The client keeps its own DNS cache, honouring TTLs, as operating systems and browsers
     do (``flush_dns()`` empties it).
+
+    ``split_hello`` sends the TLS ClientHello in two TCP segments, split at that byte
+    offset, or in the middle of the server name with ``"sni"`` (an evasion against
+    per-packet SNI filters, lesson 04).
     """
 
     def __init__(
@@ -208,6 +212,7 @@ class Client:
         ip_version: int = 4,
         timeouts: Timeouts | None = None,
         dns_cache: bool = True,
+        split_hello: int | str | None = None,
     ):
         self.world = world
         self.host = host
@@ -216,6 +221,7 @@ class Client:
         if ip_version not in (4, 6):
             raise ValueError(f"ip_version={ip_version!r}: expected 4 or 6")
         self.ip_version = ip_version
+        self.split_hello = split_hello
         self._resolver_spec = ""
         self._server: IPAddress | None = None
         self._doh: tuple[str, str, IPAddress] | None = None
@@ -435,7 +441,8 @@ class Client:
         if tls:
             ctx = self.world.ca.client_context()
             session = TLSClientSession(ctx, sni, self.world.tls_rng)
-            conn.send(session.start())
+            for segment in _split(session.start(), self.split_hello, sni):
+                conn.send(segment)  # each call leaves as its own TCP segment
             deadline = loop.now + t.tls
             while not session.handshake_done:
                 try:
@@ -509,6 +516,21 @@ class Client:
             return out
         out.status, out.headers, out.body = reader.status, reader.headers, reader.body
         return out
+
+
+def _split(hello: bytes, at: int | str | None, sni: str | None) -> list[bytes]:
+    if at is None:
+        return [hello]
+    if at == "sni":
+        where = hello.find(sni.encode()) if sni else -1
+        if where < 0:
+            return [hello]
+        at = where + max(1, len(sni) // 2)
+    if not isinstance(at, int) or isinstance(at, bool):
+        raise ValueError(f"split_hello={at!r}: expected a byte offset, 'sni' or None")
+    if not 0 < at < len(hello):
+        raise ValueError(f"split_hello={at} is outside the {len(hello)}-byte ClientHello")
+    return [hello[:at], hello[at:]]
 
 
 def _dns_detail(lookup: DNSLookup) -> str:

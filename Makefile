@@ -1,0 +1,48 @@
+# The course's commands. `make lab` and `make test` do all the set-up on a fresh machine
+# with Python 3.11+: a virtual environment in .venv with the project and its test extras.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(abspath $(VENV))/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# nbgrader runs the program `alembic` by name: the environment's bin/ must be on PATH.
+export PATH := $(BIN):$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: venv test lab bench fuzz lint clean
+
+$(STAMP):
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+## test: run the whole test suite with the network switched off (where the system allows)
+test: venv
+	tests/offline.sh $(PY) -m pytest
+
+## lab: open JupyterLab on the course
+lab: venv
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --LabApp.news_url=None \
+		--LabApp.default_url=/lab/tree/lessons/00-welcome.ipynb
+
+## bench: print the speed and memory figures (nothing is asserted)
+bench: venv
+	$(PY) benchmarks/run_all.py
+
+## fuzz: many more fuzzing examples than the test suite runs
+fuzz: venv
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -q
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache artifacts
