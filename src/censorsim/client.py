@@ -345,8 +345,8 @@ class Client:
             f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: censorsim/0.1\r\n"
             "Accept: */*\r\nConnection: close\r\n\r\n"
         ).encode()
-        sni = None if literal else host
-        exchange = yield from self._exchange(address, port, scheme == "https", sni, request)
+        # For an address literal, OpenSSL verifies the address and sends no SNI (RFC 6066)
+        exchange = yield from self._exchange(address, port, scheme == "https", host, request)
         body = exchange.body.decode("utf-8", "replace")
         status = exchange.status
         result.update(
@@ -417,8 +417,12 @@ class Client:
             failure_for_rcode(rcode, addrs), message=message,
         )
 
-    def _exchange(self, address, port, tls: bool, sni: str | None, request: bytes):
-        """TCP, then TLS if asked, then one HTTP request and its response."""
+    def _exchange(self, address, port, tls: bool, server_name: str, request: bytes):
+        """TCP, then TLS if asked, then one HTTP request and its response.
+
+        ``server_name`` is what the certificate must match: a host name (also sent as
+        SNI) or an address literal (not sent).
+        """
         loop = self.world.loop
         t = self.timeouts
         out = _Exchange()
@@ -440,8 +444,8 @@ class Client:
         session = None
         if tls:
             ctx = self.world.ca.client_context()
-            session = TLSClientSession(ctx, sni, self.world.tls_rng)
-            for segment in _split(session.start(), self.split_hello, sni):
+            session = TLSClientSession(ctx, server_name, self.world.tls_rng)
+            for segment in _split(session.start(), self.split_hello, server_name):
                 conn.send(segment)  # each call leaves as its own TCP segment
             deadline = loop.now + t.tls
             while not session.handshake_done:

@@ -99,7 +99,8 @@ class Packet:
 
     ``flags`` uses scapy's letters in canonical order: ``"S"`` (SYN), ``"SA"``
     (SYN-ACK), ``"PA"`` (data), ``"FA"`` (FIN), ``"R"``/``"RA"`` (reset). ``mss`` is the
-    TCP maximum segment size option, which real stacks put on SYN and SYN-ACK.
+    TCP maximum segment size option, which real stacks put on SYN and SYN-ACK. ``ident``
+    is the IPv4 identification field (always 0 for IPv6, which has none).
     """
 
     src: IPAddress
@@ -130,6 +131,7 @@ class Packet:
             and 0 <= self.seq < 4294967296
             and 0 <= self.ack < 4294967296
             and ((self.proto == "tcp" and self.flags in _CANONICAL) or (self.proto == "udp" and not self.flags))
+            and (self.ident == 0 or type(self.src) is ipaddress.IPv4Address)
         ):
             return
         self._validate()
@@ -166,6 +168,8 @@ class Packet:
             value = getattr(self, name)
             if type(value) is not int or not 0 <= value < 2**32:
                 raise ValueError(f"{name} {value!r} is not a 32-bit sequence number")
+        if self.src.version == 6 and self.ident:
+            object.__setattr__(self, "ident", 0)  # IPv6 headers have no identification field
 
     # -- reading -----------------------------------------------------------------------
     @property

@@ -1,0 +1,294 @@
+"""HTTPS fetches per second through ``football_night()``, against the floor of the real work.
+
+What it measures
+----------------
+Alice, a subscriber of the ISP in ``censorsim.worlds.football_night(seed=0)``, fetches
+``https://bakery.example/`` over and over. Before every fetch ``alice.flush_dns()`` empties
+her own DNS cache, so every fetch is a whole browser visit: a DNS lookup (UDP through the
+ISP's resolver), a TCP handshake, a real TLS 1.3 handshake with OpenSSL, an encrypted HTTP
+request and response, close_notify and the TCP close, all as packet bytes on the simulated
+wire, with the trace the fetch records. The ISP's resolver keeps its own cache (TTL 300
+virtual seconds), so most lookups stop there; the few that go on to the authoritative
+server (after the TTL runs out in virtual time) are counted and printed.
+
+Three figures, measured in the same run, interleaved repetition by repetition:
+
+(a) the simulator without censor rules (the ISP's router inspects nothing);
+(b) the simulator with a censor that inspects every packet crossing the ISP's border but
+    blocks nothing that bakery needs: ``ResetOnSNI`` for ``futbol-stream.example`` and
+    ``DropOnIP`` for an unrelated address (after timing, a fetch of the listed site checks
+    that the rules are live);
+(c) the FLOOR: the same real work done bare, without a simulator: one TLS handshake
+    between censorsim's own ``TLSClientSession`` and ``TLSServerSession`` (same certificate
+    authority, contexts and seeded OpenSSL random hook, so the handshake is identical),
+    the same HTTP request and a response of the same bytes as the simulated server's,
+    the server's close_notify, plus the DNS wire work of one lookup with dnspython
+    (``make_query`` + ``to_wire``; ``from_wire`` at the resolver; ``make_response`` +
+    answer rrset + ``to_wire``; ``from_wire`` at the client).
+
+"The simulator adds X% to the floor" is ``(ms per fetch / floor ms - 1) * 100``. The
+issue's target: at most 100%.
+
+How
+---
+``time.perf_counter`` around a batch of N fetches (or N floor iterations); after a warm-up,
+REPS repetitions of each batch, interleaved (a), (b), (c) in each repetition so that drift
+in the machine's speed affects all three alike. The headline figure is the MEDIAN of the
+repetitions; the best repetition is printed beside it. Nothing is asserted on time.
+
+Run: ``.venv/bin/python benchmarks/bench_fetch.py`` (about 10 s).
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import time
+
+import dns.message
+import dns.rdataclass
+import dns.rdatatype
+import dns.rdtypes.IN.A
+import dns.rrset
+from _common import median, met, write_summary
+
+import censorsim as cs
+from censorsim.tls import CertificateAuthority, TLSClientSession, TLSServerSession
+from censorsim.web import render_response
+
+URL = "https://bakery.example/"
+NAME = "bakery.example"
+N = 100  # fetches (or floor iterations) per repetition
+REPS = 15
+WARMUP = 30
+TARGET_OVERHEAD = 100.0  # percent the simulator may add to the floor
+# exactly what censorsim's client sends for URL
+REQUEST = (
+    f"GET / HTTP/1.1\r\nHost: {NAME}\r\nUser-Agent: censorsim/0.1\r\n"
+    "Accept: */*\r\nConnection: close\r\n\r\n"
+).encode()
+
+
+# -- the simulator ---------------------------------------------------------------------------
+def fetch_batch(alice, n: int, keep: list) -> None:
+    for _ in range(n):
+        alice.flush_dns()
+        keep.append(alice.fetch(URL))
+
+
+def check_fetches(results: list, what: str) -> None:
+    bad = [r for r in results if not r.ok or r.failure is not None]
+    if bad:
+        raise SystemExit(f"{what}: {len(bad)} of {len(results)} fetches failed, e.g. {bad[0]!r}")
+
+
+# -- the floor -------------------------------------------------------------------------------
+class Floor:
+    """The real work of one fetch, done bare: DNS wire work and a TLS exchange in memory."""
+
+    def __init__(self, response: bytes):
+        ca = CertificateAuthority(0)
+        self.sctx = ca.server_context((NAME,), shared=False)
+        self.cctx = ca.client_context()
+        self.rng = random.Random(1)
+        self.response = response
+        # the simulator caches rdata objects too (censorsim.dns._rdata)
+        self.rdata = dns.rdtypes.IN.A.A(dns.rdataclass.IN, dns.rdatatype.A, "203.0.113.10")
+
+    def dns_lookup(self) -> dns.message.Message:
+        query = dns.message.make_query(NAME, "A", id=self.rng.getrandbits(16))
+        wire = query.to_wire()  # the stub resolver
+        at_resolver = dns.message.from_wire(wire)  # the ISP's resolver
+        answer = dns.message.make_response(at_resolver)
+        answer.answer.append(
+            dns.rrset.from_rdata_list(at_resolver.question[0].name, 300, [self.rdata])
+        )
+        return dns.message.from_wire(answer.to_wire(want_shuffle=False))  # the client
+
+    def tls_exchange(self) -> tuple[TLSClientSession, bytes, bytes]:
+        c = TLSClientSession(self.cctx, NAME, self.rng)
+        s = TLSServerSession(self.sctx, self.rng)
+        hello = c.start()
+        server_flight, _ = s.feed(hello)
+        client_finished, _ = c.feed(server_flight)
+        s.feed(client_finished)
+        _, request = s.feed(c.send(REQUEST))
+        records = s.send(self.response)
+        close_notify = s.close()
+        _, plain = c.feed(records + close_notify)
+        return c, plain, close_notify
+
+    def once(self) -> None:
+        self.dns_lookup()
+        self.tls_exchange()
+
+    def batch(self, n: int) -> None:
+        for _ in range(n):
+            self.once()
+
+    def dns_batch(self, n: int) -> None:
+        for _ in range(n):
+            self.dns_lookup()
+
+    def tls_batch(self, n: int) -> None:
+        for _ in range(n):
+            self.tls_exchange()
+
+    def check(self) -> str:
+        message = self.dns_lookup()
+        if message.answer[0][0].address != "203.0.113.10":
+            raise SystemExit(f"floor: unexpected DNS answer {message.answer}")
+        c, plain, close_notify = self.tls_exchange()
+        if plain != self.response or not close_notify:
+            raise SystemExit("floor: the client did not get the whole response and close_notify")
+        return c.version
+
+
+def simulated_response(world) -> bytes:
+    """The bytes the simulated CDN edge sends for URL (same header names and body)."""
+    page = world.site(NAME).page()
+    return render_response(200, page, {"Server": "nimbus"}, date=world.epoch)
+
+
+def count_inspections(censor, fn) -> int:
+    """How many packets ``censor.inspect`` sees while ``fn`` runs (a counting wrapper)."""
+    calls = 0
+    inspect = censor.inspect
+
+    def counting(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        return inspect(*args, **kwargs)
+
+    censor.inspect = counting
+    try:
+        fn()
+    finally:
+        del censor.inspect
+    return calls
+
+
+# -- the run ---------------------------------------------------------------------------------
+def time_batch(fn) -> float:
+    gc.collect()  # start every batch with the same garbage (none), then let gc run as usual
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    t_start = time.perf_counter()
+    world = cs.worlds.football_night(seed=0)
+    alice = world.client("alice")
+    censor = world.isp.censor
+    rules = [
+        cs.ResetOnSNI(cs.Blocklist(["futbol-stream.example"])),
+        cs.DropOnIP(cs.Blocklist(["192.0.2.99"])),  # nothing lives there
+    ]
+
+    first = alice.fetch(URL)
+    if not first.ok or first.failure is not None:
+        raise SystemExit(f"the first fetch failed: {first!r}")
+    floor = Floor(simulated_response(world))
+    floor_version = floor.check()
+
+    # warm-up: both world configurations and the floor
+    warm: list = []
+    fetch_batch(alice, WARMUP, warm)
+    for rule in rules:
+        censor.add(rule)
+    fetch_batch(alice, WARMUP, warm)
+    for rule in rules:
+        censor.remove(rule)
+    floor.batch(WARMUP)
+    check_fetches(warm, "warm-up")
+
+    plain_runs: list = []
+    censored_runs: list = []
+    t_plain, t_censored, t_floor, t_dns, t_tls = [], [], [], [], []
+    virtual_start = world.now
+    for _ in range(REPS):
+        t_plain.append(time_batch(lambda: fetch_batch(alice, N, plain_runs)))
+        for rule in rules:
+            censor.add(rule)
+        t_censored.append(time_batch(lambda: fetch_batch(alice, N, censored_runs)))
+        for rule in rules:
+            censor.remove(rule)
+        t_floor.append(time_batch(lambda: floor.batch(N)))
+        t_dns.append(time_batch(lambda: floor.dns_batch(N)))
+        t_tls.append(time_batch(lambda: floor.tls_batch(N)))
+    virtual_elapsed = world.now - virtual_start
+    check_fetches(plain_runs, "(a) without censor rules")
+    check_fetches(censored_runs, "(b) with censor rules")
+
+    # the rules were live (checked after timing): count the packets the engine inspects in
+    # one fetch of bakery, then see the listed site reset
+    for rule in rules:
+        censor.add(rule)
+    inspected = count_inspections(censor, lambda: fetch_batch(alice, 1, []))
+    blocked = alice.fetch("https://futbol-stream.example/")
+    upstream = sum(1 for r in plain_runs + censored_runs if "ns" in r.trace.hops)
+    total_fetches = len(plain_runs) + len(censored_runs)
+
+    def per_fetch_ms(seconds: float) -> float:
+        return seconds / N * 1000
+
+    floor_ms = per_fetch_ms(median(t_floor))
+    floor_best = per_fetch_ms(min(t_floor))
+    print(f"world: football_night(seed=0); fetch {URL} from alice, flush_dns() before each")
+    print(f"method: {REPS} repetitions of {N} fetches each after {WARMUP} warm-up fetches;")
+    print("        headline = MEDIAN repetition (best repetition in brackets); time.perf_counter")
+    print(f"TLS version: simulator {first.tls_version}, floor {floor_version}")
+    print(
+        f"DNS: every fetch asks the ISP resolver; {upstream} of {total_fetches} lookups went on "
+        f"to the authoritative server"
+    )
+    print(
+        f"     (the resolver caches for 300 virtual s; {virtual_elapsed:.0f} virtual s passed "
+        f"during timing)"
+    )
+    print(
+        f"censor check: {len(rules)} rules inspect {inspected} packets per bakery fetch; "
+        f"futbol-stream.example -> {blocked.failure} (expected tls:reset)"
+    )
+    print()
+    print(f"(c) floor, ms per fetch (median [best]):  {floor_ms:7.3f}  [{floor_best:.3f}]")
+    for label, times in (("TLS + HTTP + close_notify", t_tls), ("DNS wire work", t_dns)):
+        print(
+            f"      of which {label:27} {per_fetch_ms(median(times)):7.3f}  "
+            f"[{per_fetch_ms(min(times)):.3f}]  (timed alone)"
+        )
+    rows = []
+    header = f"{'':34} {'fetches/s':>10} {'ms/fetch':>9} {'adds to floor':>14}   target"
+    print(header)
+    for label, times in (
+        ("(a) without censor rules", t_plain),
+        ("(b) with censor rules", t_censored),
+    ):
+        ms = per_fetch_ms(median(times))
+        best = per_fetch_ms(min(times))
+        overhead = (ms / floor_ms - 1) * 100
+        ok = overhead <= TARGET_OVERHEAD
+        print(
+            f"{label:34} {1000 / ms:10.1f} {ms:9.3f} {overhead:13.0f}%   "
+            f"<= {TARGET_OVERHEAD:.0f}%  met: {met(ok)}"
+        )
+        print(
+            f"{'  best repetition':34} {1000 / best:10.1f} {best:9.3f} "
+            f"{(best / floor_best - 1) * 100:13.0f}%   (best vs best floor)"
+        )
+        rows.append(
+            {
+                "name": f"fetch {label[:3]} {label[4:]}",
+                "figure": f"{1000 / ms:.0f} fetches/s, {ms:.2f} ms; adds {overhead:.0f}% "
+                f"to floor {floor_ms:.2f} ms",
+                "target": f"adds <= {TARGET_OVERHEAD:.0f}%",
+                "met": ok,
+            }
+        )
+    print(f"\ntotal wall time of this benchmark: {time.perf_counter() - t_start:.1f} s")
+    write_summary(rows)
+
+
+if __name__ == "__main__":
+    main()
