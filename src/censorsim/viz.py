@@ -50,21 +50,29 @@ def use_course_style() -> None:
 
 
 def _columns(trace: Trace, journeys) -> list[str]:
+    """Columns from left to right: the client, hosts inside its network, the censoring
+    routers at the border, then the hosts outside, in order of appearance."""
     world = trace._world
     hosts, routers = [], []
+    crossed = {raw[1] for raw in trace._raw if raw[1] in world.networks}
     for j in journeys:
         for hop in (j.origin, j.last_hop):
             if hop in world.networks:
-                if hop not in routers and (j.fate in ("dropped", "no-route") or j.injected or j.verdict):
+                acted = j.fate in ("dropped", "no-route") or j.injected or j.verdict
+                if hop not in routers and acted:
                     routers.append(hop)
             elif hop not in hosts:
                 hosts.append(hop)
-    if trace.origin in hosts:
-        hosts.remove(trace.origin)
-        hosts.insert(0, trace.origin)
-    # the client(s) first, then censoring routers, then the other hosts
-    first = hosts[:1]
-    return first + routers + hosts[1:]
+    for name in sorted(crossed):
+        if world.networks[name].censor is not None and name not in routers:
+            routers.append(name)
+    origin = trace.origin if trace.origin in hosts else (hosts[0] if hosts else None)
+    if origin is None:
+        return routers
+    home = world.hosts[origin].network
+    inside = [h for h in hosts if h != origin and world.hosts[h].network is home]
+    outside = [h for h in hosts if h != origin and world.hosts[h].network is not home]
+    return [origin, *inside, *routers, *outside]
 
 
 def ladder(trace: Trace, ax=None, *, limit: int = 80, title: str | None = None):
@@ -123,14 +131,14 @@ def ladder(trace: Trace, ax=None, *, limit: int = 80, title: str | None = None):
     ax.grid(False)
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
-    ax.set_ylabel("time runs downwards →")
+    ax.set_ylabel("time ↓ (one row per packet)")
     if title is None:
         blocked = sum(1 for j in journeys if j.fate == "dropped")
         forged = sum(1 for j in journeys if j.injected)
         title = f"{len(journeys)} packets"
         if blocked or forged:
             title += f": {blocked} dropped, {forged} forged by the censor"
-    ax.set_title(title)
+    ax.set_title(title, pad=30)
     return ax
 
 
