@@ -133,3 +133,16 @@ def test_site_unknown_to_the_cdn_fails_the_certificate(world):
     r = world.client("alice").fetch("https://other.example/")
     assert r.failure == "tls:certificate"
     assert "other.example" in r.detail
+
+
+def test_bogons_and_networks_in_the_simulated_internet(world):
+    from censorsim.measure import is_bogon, network_of
+
+    assert is_bogon("127.0.0.1") and is_bogon("10.10.34.34") and is_bogon("::1")
+    assert not is_bogon("203.0.113.10") and not is_bogon("2001:db8:cd::10")
+    assert not is_bogon("198.18.255.80")  # the ISP's block page is a public address here
+    with pytest.raises(ValueError, match="not an IPv4 or IPv6 address"):
+        is_bogon("bakery.example")
+    assert network_of(world, "203.0.113.10").name == "nimbus"
+    assert network_of(world, "203.0.113.99").asn == 64501  # unassigned, still the CDN's
+    assert network_of(world, "8.8.8.8") is None

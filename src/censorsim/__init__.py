@@ -13,7 +13,7 @@ Nothing here ever touches a real network: packets are bytes in memory, time is v
 """
 
 from censorsim import _scapy as _quiet_scapy  # noqa: F401  (silences scapy before any import)
-from censorsim import censors, wire, worlds
+from censorsim import censors, grading, measure, viz, wire, worlds
 from censorsim.blocklist import Blocklist
 from censorsim.censors import (
     BlockpageOnHost,
@@ -78,6 +78,9 @@ __all__ = [
     "normalize_name",
     "COLORS",
     "censors",
+    "grading",
+    "measure",
+    "viz",
     "wire",
     "worlds",
 ]

@@ -1,0 +1,70 @@
+"""Measuring censorship: what a probe can compare with a control (lessons 02 and 06).
+
+Theory of operation
+-------------------
+A measurement runs the same test from a vantage point inside the network under study
+(the probe) and from one outside it (the control), and compares. OONI's web connectivity
+test does this for DNS: the probe's answer is *consistent* with the control's when they
+share an address, or when their addresses belong to the same network (autonomous
+system), since CDNs hand out different addresses to different places. An answer made of
+bogons (addresses that cannot be reached on the public internet: 127.0.0.1, 10.0.0.0/8...)
+is inconsistent whatever the control says, because no real site lives there.
+
+In this simulated internet the documentation and benchmarking ranges (192.0.2.0/24,
+198.51.100.0/24, 203.0.113.0/24, 198.18.0.0/15, 2001:db8::/32) play the part of public
+address space, so :func:`is_bogon` does not count them, although Python's
+``ipaddress.is_private`` does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from censorsim.net import Network, World
+
+__all__ = ["is_bogon", "network_of", "SIMULATED_PUBLIC"]
+
+# Special-purpose ranges (RFC 6890 and its updates) that never carry public web sites.
+_BOGONS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "fc00::/7",
+        "fe80::/10", "ff00::/8",
+    )
+)
+#: Reserved ranges that this simulation uses as its public internet.
+SIMULATED_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "198.18.0.0/15", "2001:db8::/32")
+)
+
+
+def is_bogon(address) -> bool:
+    """True when ``address`` cannot belong to a public web site (in this simulated internet).
+
+    >>> is_bogon("127.0.0.1"), is_bogon("10.10.34.34"), is_bogon("203.0.113.10")
+    (True, True, False)
+    """
+    try:
+        addr = ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"{address!r} is not an IPv4 or IPv6 address") from None
+    if any(addr in net for net in SIMULATED_PUBLIC):
+        return False
+    return any(addr.version == net.version and addr in net for net in _BOGONS)
+
+
+def network_of(world: World, address) -> Network | None:
+    """The network (autonomous system) that ``address`` belongs to in ``world``, or None."""
+    addr = ipaddress.ip_address(address)
+    host = world.host_at(addr)
+    if host is not None:
+        return host.network
+    for net in world.networks.values():
+        if net.owns(addr):
+            return net
+    return None
