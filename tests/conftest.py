@@ -16,6 +16,7 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+
 @pytest.fixture
 def world():
     """A fresh football_night world (seed 0)."""

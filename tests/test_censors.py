@@ -80,7 +80,9 @@ def test_sni_blocking_spares_the_neighbours():
 
 
 def test_control_client_is_outside_the_censor():
-    w = censored(cs.DropOnIP(Blocklist(["203.0.113.0/24"])), cs.NXDomainOnQName(Blocklist([STREAM])))
+    w = censored(
+        cs.DropOnIP(Blocklist(["203.0.113.0/24"])), cs.NXDomainOnQName(Blocklist([STREAM]))
+    )
     assert w.control.fetch(f"https://{STREAM}/").ok
     assert fetch(w, f"https://{STREAM}/").failure == "dns:nxdomain"
 

@@ -12,8 +12,11 @@ STREAM = "futbol-stream.example"
 
 
 def upstream_queries(trace):
-    return [e for e in trace.events if e.kind == "send" and e.hop.endswith("-resolver")
-            and e.packet.dport == 53]
+    return [
+        e
+        for e in trace.events
+        if e.kind == "send" and e.hop.endswith("-resolver") and e.packet.dport == 53
+    ]
 
 
 def test_resolver_caches_for_the_ttl(world):

@@ -74,8 +74,10 @@ def test_isns_differ_between_connections_and_seeds():
     def isns(seed):
         w = cs.worlds.football_night(seed=seed)
         a = w.client("alice")
-        return [next(p.seq for p in a.fetch(f"https://{s}/").trace.packets() if p.flags == "S")
-                for s in ("bakery.example", "news.example")]
+        return [
+            next(p.seq for p in a.fetch(f"https://{s}/").trace.packets() if p.flags == "S")
+            for s in ("bakery.example", "news.example")
+        ]
 
     one, two = isns(0), isns(1)
     assert one[0] != one[1]

@@ -61,8 +61,9 @@ def test_views_reject_unknown_hops(world):
 
 def _tshark(path, *args):
     tshark = require_program("tshark")
-    out = subprocess.run([tshark, "-r", str(path), *args], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [tshark, "-r", str(path), *args], capture_output=True, text=True, check=True
+    )
     return out.stdout
 
 
@@ -73,8 +74,17 @@ def test_pcap_decodes_in_tshark(tmp_path):
     blocked = alice.fetch(f"https://{STREAM}/")
     for name, r, at in (("ok", ok, None), ("blocked", blocked, None), ("isp", ok, "movinet")):
         path = r.trace.to_pcap(tmp_path / f"{name}.pcap", at=at)
-        fields = _tshark(path, "-T", "fields", "-e", "dns.qry.name",
-                         "-e", "tls.handshake.extensions_server_name", "-e", "tcp.flags.reset")
+        fields = _tshark(
+            path,
+            "-T",
+            "fields",
+            "-e",
+            "dns.qry.name",
+            "-e",
+            "tls.handshake.extensions_server_name",
+            "-e",
+            "tcp.flags.reset",
+        )
         names = {v for line in fields.splitlines() for v in line.split("\t") if v}
         expected_name = "bakery.example" if r is ok else STREAM
         assert expected_name in names, (name, fields)
@@ -102,8 +112,12 @@ print(digest.hexdigest())
 
 def test_same_seed_gives_byte_identical_pcaps_across_processes(tmp_path):
     def run(seed, name):
-        out = subprocess.run([sys.executable, "-c", SCRIPT, str(seed), str(tmp_path / name)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", SCRIPT, str(seed), str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert out.stderr == ""
         return out.stdout.strip()
 

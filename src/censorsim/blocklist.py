@@ -246,6 +246,5 @@ class Blocklist:
             shown = ", ".join(repr(str(e)) for e in self._entries)
             return f"Blocklist([{shown}], match={self.match_mode!r})"
         return (
-            f"Blocklist({n_names} names, {n_ip} addresses and prefixes, "
-            f"match={self.match_mode!r})"
+            f"Blocklist({n_names} names, {n_ip} addresses and prefixes, match={self.match_mode!r})"
         )

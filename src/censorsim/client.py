@@ -321,8 +321,16 @@ class Client:
         loop = self.world.loop
         start = loop.now
         result = dict(
-            ok=False, status=None, failure=None, detail="", body="", headers={}, address=None,
-            dns=None, elapsed=0.0, tls_version=None,
+            ok=False,
+            status=None,
+            failure=None,
+            detail="",
+            body="",
+            headers={},
+            address=None,
+            dns=None,
+            elapsed=0.0,
+            tls_version=None,
         )
         if literal:
             addresses = (ipaddress.ip_address(host),)
@@ -331,8 +339,11 @@ class Client:
             lookup = yield from self._lookup(host, rdtype)
             result["dns"] = lookup
             if lookup.failure:
-                result.update(failure=lookup.failure, detail=lookup.detail or _dns_detail(lookup),
-                              elapsed=loop.now - start)
+                result.update(
+                    failure=lookup.failure,
+                    detail=lookup.detail or _dns_detail(lookup),
+                    elapsed=loop.now - start,
+                )
                 return result
             addresses = lookup.addresses
         address = addresses[0]
@@ -369,21 +380,36 @@ class Client:
             if hit is not None:
                 rcode, addrs, ttl = hit
                 return DNSLookup(
-                    name, rdtext, "cache", dns.rcode.to_text(rcode), addrs, ttl,
-                    failure_for_rcode(rcode, addrs), cached=True,
+                    name,
+                    rdtext,
+                    "cache",
+                    dns.rcode.to_text(rcode),
+                    addrs,
+                    ttl,
+                    failure_for_rcode(rcode, addrs),
+                    cached=True,
                 )
         if self._doh is not None:
             lookup = yield from self._doh_lookup(name, rdtype)
         else:
             t = self.timeouts
             lookup = yield from udp_lookup(
-                self.host, self._server, name, rdtype, timeout=t.dns, attempts=t.dns_attempts,
+                self.host,
+                self._server,
+                name,
+                rdtype,
+                timeout=t.dns,
+                attempts=t.dns_attempts,
                 wait=wait,
             )
         if self.cache is not None and lookup.rcode is not None and lookup.ttl:
             self.cache.put(
-                name, rdtype, self.world.loop.now, dns.rcode.from_text(lookup.rcode),
-                lookup.addresses, lookup.ttl,
+                name,
+                rdtype,
+                self.world.loop.now,
+                dns.rcode.from_text(lookup.rcode),
+                lookup.addresses,
+                lookup.ttl,
             )
         return lookup
 
@@ -413,8 +439,14 @@ class Client:
             return DNSLookup(name, rdtext, server, None, (), None, "dns:refused", detail=detail)
         rcode, addrs, ttl = _answer_ttl(message, rdtype)
         return DNSLookup(
-            name, rdtext, server, dns.rcode.to_text(rcode), addrs, ttl,
-            failure_for_rcode(rcode, addrs), message=message,
+            name,
+            rdtext,
+            server,
+            dns.rcode.to_text(rcode),
+            addrs,
+            ttl,
+            failure_for_rcode(rcode, addrs),
+            message=message,
         )
 
     def _exchange(self, address, port, tls: bool, server_name: str, request: bytes):

@@ -218,7 +218,9 @@ class DNSCache:
             return None
         return entry.rcode, entry.addresses, max(0, int(entry.expires - now))
 
-    def put(self, name: str, rdtype: int, now: float, rcode: int, addresses: tuple, ttl: int) -> None:
+    def put(
+        self, name: str, rdtype: int, now: float, rcode: int, addresses: tuple, ttl: int
+    ) -> None:
         if ttl > 0:
             self._entries[(name, rdtype)] = _CacheEntry(now + ttl, rcode, addresses, ttl)
 
@@ -326,8 +328,9 @@ class RecursiveResolver:
         elif action.kind == "refused":
             message = _error(query, dns.rcode.REFUSED)
         else:
-            message = make_answer(query, dns.rcode.NOERROR, action.addresses, action.ttl,
-                                  negative_ttl=action.ttl)
+            message = make_answer(
+                query, dns.rcode.NOERROR, action.addresses, action.ttl, negative_ttl=action.ttl
+            )
         respond(message, verdict)
 
     def _resolve(self, name: str, rdtype: int) -> Generator[Event, object, None]:
@@ -449,9 +452,7 @@ def udp_lookup(
     host.udp_bind(port, on_packet)
     try:
         for _ in range(attempts):
-            host.send(
-                Packet(local, server, "udp", port, 53, wire, ident=host.next_ident())
-            )
+            host.send(Packet(local, server, "udp", port, 53, wire, ident=host.next_ident()))
             timer = loop.timeout(timeout)
             which, _ = yield first_of(loop, arrived, timer)
             timer.cancel()

@@ -73,9 +73,7 @@ def check_equal(actual: Any, expected: Any, what: str, hint: str = "") -> None:
         return
     message = f"✘ {what}\n  expected: {_short(expected)}\n  got:      {_short(actual)}"
     if type(actual) is not type(expected) and expected is not None:
-        message += (
-            f"\n  (expected a {type(expected).__name__}, got a {type(actual).__name__})"
-        )
+        message += f"\n  (expected a {type(expected).__name__}, got a {type(actual).__name__})"
     if hint:
         message += f"\n  hint: {hint}"
     raise AssertionError(message)

@@ -42,7 +42,9 @@ def _slow_normalize(original: str, text: str) -> str:
     if not text.strip():
         raise ValueError(f"{original!r} is not a valid host name: it is empty")
     if text != text.strip():
-        raise ValueError(f"{original!r} is not a valid host name: it has leading or trailing spaces")
+        raise ValueError(
+            f"{original!r} is not a valid host name: it has leading or trailing spaces"
+        )
     if not text.isascii():
         try:
             text = idna.encode(text, uts46=True).decode("ascii")
@@ -58,7 +60,9 @@ def _slow_normalize(original: str, text: str) -> str:
         )
     for label in text.split("."):
         if " " in label:
-            raise ValueError(f"{original!r} is not a valid host name: labels may not contain spaces")
+            raise ValueError(
+                f"{original!r} is not a valid host name: labels may not contain spaces"
+            )
         if len(label) > 63:
             raise ValueError(
                 f"{original!r} is not a valid host name: label {label[:20]!r}... has "

@@ -217,7 +217,6 @@ class World:
         self.tls_rng = _rng(seed, "tls")
         self.ca = CertificateAuthority(seed)
         self._recorder: list[tuple] | None = None
-        self._paths: dict[tuple[str, str], tuple] = {}
         self._clients: dict[str, Client] = {}
         self.isp: Network | None = None  # where world.client() puts new subscribers
         self.control: Client | None = None  # a vantage point outside every censor
@@ -291,7 +290,6 @@ class World:
         net.hosts.append(host)
         for a in addrs:
             self._by_address[a] = host
-        self._paths.clear()
         return host
 
     @property
@@ -319,8 +317,10 @@ class World:
             if network is not None or options:
                 raise ValueError(f"client {name!r} exists already; options apply on creation only")
             return existing
-        net = self.isp if network is None else (
-            self.networks[network] if isinstance(network, str) else network
+        net = (
+            self.isp
+            if network is None
+            else (self.networks[network] if isinstance(network, str) else network)
         )
         if net is None:
             raise ValueError("this world has no ISP: say which network the client joins")

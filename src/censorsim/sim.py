@@ -62,9 +62,6 @@ class Loop:
     def call_soon(self, fn: Callable, *args: Any) -> Timer:
         return self.call_at(self.now, fn, *args)
 
-    def event(self) -> Event:
-        return Event(self)
-
     def timeout(self, delay: float, value: Any = None) -> Event:
         """An event that fires ``delay`` virtual seconds from now."""
         ev = Event(self)
@@ -73,18 +70,6 @@ class Loop:
 
     def process(self, generator: Generator) -> Process:
         return Process(self, generator)
-
-    def step(self) -> bool:
-        """Run the next scheduled call; False when nothing is scheduled."""
-        heap = self._heap
-        while heap:
-            time, _, timer = heapq.heappop(heap)
-            if timer.cancelled:
-                continue
-            self.now = time
-            timer.fn(*timer.args)
-            return True
-        return False
 
     def run(self, until: Event | float | None = None) -> None:
         """Run until ``until`` fires (an event), until a virtual time, or until idle."""
@@ -119,10 +104,6 @@ class Loop:
             if not timer.cancelled:
                 self.now = time
                 timer.fn(*timer.args)
-
-    @property
-    def idle(self) -> bool:
-        return not any(not t.cancelled for _, _, t in self._heap)
 
 
 class Event:

@@ -43,7 +43,9 @@ def use_course_style() -> None:
             "axes.spines.top": False,
             "axes.spines.right": False,
             "axes.prop_cycle": mpl.cycler(
-                color=[COLORS[k] for k in ("packet", "blocked", "reachable", "collateral", "forged")]
+                color=[
+                    COLORS[k] for k in ("packet", "blocked", "reachable", "collateral", "forged")
+                ]
             ),
         }
     )
@@ -120,10 +122,25 @@ def ladder(trace: Trace, ax=None, *, limit: int = 80, title: str | None = None):
         if j.verdict is not None and (j.fate == "dropped" or j.injected):
             text += f"  [{j.verdict.action}]"
         mid = (src + dst) / 2
-        ax.text(mid, (y0 + y1) / 2 - 0.12, text, ha="center", va="bottom", fontsize=7.5,
-                color=color, bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
-        ax.text(-0.55, y0 + 0.2, f"{j.start * 1000:.1f} ms", ha="right", va="center", fontsize=7,
-                color=COLORS["ink"])
+        ax.text(
+            mid,
+            (y0 + y1) / 2 - 0.12,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+            color=color,
+            bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8),
+        )
+        ax.text(
+            -0.55,
+            y0 + 0.2,
+            f"{j.start * 1000:.1f} ms",
+            ha="right",
+            va="center",
+            fontsize=7,
+            color=COLORS["ink"],
+        )
     ax.set_xlim(-1.4, max(len(cols) - 1, 1) + 0.6)
     ax.set_ylim(rows + 0.5, -1.4)
     ax.set_xticks([])

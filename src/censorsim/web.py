@@ -71,7 +71,7 @@ class Site:
 
     def page(self) -> bytes:
         body = (
-            "<!doctype html>\n<html><head><meta charset=\"utf-8\">"
+            '<!doctype html>\n<html><head><meta charset="utf-8">'
             f"<title>{html.escape(self.title)}</title></head>\n"
             f"<body><h1>{html.escape(self.title)}</h1>\n<p>{html.escape(self.text)}</p>\n"
             "</body></html>\n"

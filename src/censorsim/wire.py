@@ -130,7 +130,10 @@ class Packet:
             and 0 <= self.dport <= 65535
             and 0 <= self.seq < 4294967296
             and 0 <= self.ack < 4294967296
-            and ((self.proto == "tcp" and self.flags in _CANONICAL) or (self.proto == "udp" and not self.flags))
+            and (
+                (self.proto == "tcp" and self.flags in _CANONICAL)
+                or (self.proto == "udp" and not self.flags)
+            )
             and (self.ident == 0 or type(self.src) is ipaddress.IPv4Address)
         ):
             return
@@ -232,9 +235,13 @@ class Packet:
             l4 += self.payload
             proto_number, checksum_at = 17, 6
         if self.version == 4:
-            pseudo = self.src.packed + self.dst.packed + struct.pack("!BBH", 0, proto_number, len(l4))
+            pseudo = (
+                self.src.packed + self.dst.packed + struct.pack("!BBH", 0, proto_number, len(l4))
+            )
         else:
-            pseudo = self.src.packed + self.dst.packed + struct.pack("!IxxxB", len(l4), proto_number)
+            pseudo = (
+                self.src.packed + self.dst.packed + struct.pack("!IxxxB", len(l4), proto_number)
+            )
         checksum = _internet_checksum(pseudo + l4)
         if proto_number == 17 and checksum == 0:
             checksum = 0xFFFF
@@ -256,7 +263,12 @@ class Packet:
             header = header[:10] + struct.pack("!H", _internet_checksum(header)) + header[12:]
         else:
             header = struct.pack(
-                "!IHBB16s16s", 6 << 28, len(l4), proto_number, self.ttl, self.src.packed,
+                "!IHBB16s16s",
+                6 << 28,
+                len(l4),
+                proto_number,
+                self.ttl,
+                self.src.packed,
                 self.dst.packed,
             )
         return header + l4
@@ -334,8 +346,21 @@ def _parse_ip(data: bytes) -> Packet:
                 mss = struct.unpack("!H", options[i + 2 : i + 4])[0]
             i += options[i + 1]
         flags = "".join(f for f in TCP_FLAGS if bits & _FLAG_BITS[f])
-        return Packet(src, dst, "tcp", sport, dport, bytes(body[off:]), flags, seq, ack, window,
-                      ttl, ident, mss)
+        return Packet(
+            src,
+            dst,
+            "tcp",
+            sport,
+            dport,
+            bytes(body[off:]),
+            flags,
+            seq,
+            ack,
+            window,
+            ttl,
+            ident,
+            mss,
+        )
     if proto == 17:
         sport, dport, length = struct.unpack("!HHH", body[:6])
         if length < 8 or length > len(body):

@@ -33,7 +33,9 @@ __all__ = [
 ]
 
 
-def new_world(seed: int = 0, *, epoch: float = 1_772_913_600.0, authoritative="192.0.2.53") -> World:
+def new_world(
+    seed: int = 0, *, epoch: float = 1_772_913_600.0, authoritative="192.0.2.53"
+) -> World:
     """An empty world with its authoritative DNS server in an infrastructure network.
 
     ``epoch`` (POSIX seconds) is the wall-clock moment virtual time 0 stands for; the
@@ -41,7 +43,11 @@ def new_world(seed: int = 0, *, epoch: float = 1_772_913_600.0, authoritative="1
     """
     world = World(seed=seed, epoch=epoch)
     infra = world.add_network(
-        "infra", "infrastructure", ["192.0.2.0/26"], latency=0.012, access_latency=0.0005,
+        "infra",
+        "infrastructure",
+        ["192.0.2.0/26"],
+        latency=0.012,
+        access_latency=0.0005,
         asn=64496,
     )
     ns = world.add_host("ns", infra, [authoritative])
@@ -70,7 +76,9 @@ def add_isp(
         name, "isp", prefixes, latency=latency, access_latency=access_latency, asn=asn
     )
     host = world.add_host(f"{name}-resolver", isp, [resolver_address])
-    resolver = RecursiveResolver(host, world.authoritative.address, policy=isp.censor.resolver_action)
+    resolver = RecursiveResolver(
+        host, world.authoritative.address, policy=isp.censor.resolver_action
+    )
     isp.resolver = host
     host.resolver = resolver
     if blockpage_address is not None:
@@ -83,8 +91,13 @@ def add_isp(
             status=451,
             category="blockpage",
         )
-        WebServer(bp, (page_name,), sites={page_name: notice}, catch_all=notice,
-                  server_header=f"{name}-blockpage")
+        WebServer(
+            bp,
+            (page_name,),
+            sites={page_name: notice},
+            catch_all=notice,
+            server_header=f"{name}-blockpage",
+        )
         world.zone.add(page_name, [blockpage_address], ttl=3600)
         isp.censor.blockpage_addresses = (bp.address,)
         isp.blockpage = bp
@@ -137,8 +150,12 @@ def add_cdn(
     for i, addresses in enumerate(edge_addresses, start=1):
         edge = world.add_host(f"{name}-edge-{i}", net, addresses)
         servers.append(
-            WebServer(edge, (f"edge-{i}.{name}.example",), allow_fronting=allow_fronting,
-                      server_header=name)
+            WebServer(
+                edge,
+                (f"edge-{i}.{name}.example",),
+                allow_fronting=allow_fronting,
+                server_header=name,
+            )
         )
         edges.append(edge)
     return CDN(world, net, edges, servers)
@@ -150,7 +167,9 @@ class Hosting:
     def __init__(self, world: World, network: Network):
         self.world, self.network = world, network
 
-    def add_site(self, site: Site, addresses: Sequence[str] | None = None, *, ttl: int = 3600) -> Host:
+    def add_site(
+        self, site: Site, addresses: Sequence[str] | None = None, *, ttl: int = 3600
+    ) -> Host:
         host = self.world.add_host(site.name, self.network, addresses)
         WebServer(host, (site.name,), sites={site.name: site})
         self.world.zone.add(site.name, host.addresses, ttl=ttl)
@@ -159,10 +178,16 @@ class Hosting:
 
 
 def add_hosting(
-    world: World, name: str, prefixes: Sequence[str], *, latency: float = 0.005, asn: int | None = None
+    world: World,
+    name: str,
+    prefixes: Sequence[str],
+    *,
+    latency: float = 0.005,
+    asn: int | None = None,
 ) -> Hosting:
-    net = world.add_network(name, "hosting", prefixes, latency=latency, access_latency=0.0005,
-                            asn=asn)
+    net = world.add_network(
+        name, "hosting", prefixes, latency=latency, access_latency=0.0005, asn=asn
+    )
     return Hosting(world, net)
 
 
@@ -178,14 +203,20 @@ def add_resolver(
     asn: int | None = None,
 ) -> Host:
     """A public resolver operator: plain DNS on port 53 and, with ``doh_name``, DNS over HTTPS."""
-    net = world.add_network(name, "resolver", prefixes, latency=latency, access_latency=0.0003,
-                            asn=asn)
+    net = world.add_network(
+        name, "resolver", prefixes, latency=latency, access_latency=0.0003, asn=asn
+    )
     host = world.add_host(f"{name}-resolver", net, [address, *extra_addresses])
     resolver = RecursiveResolver(host, world.authoritative.address)
     host.resolver = resolver
     if doh_name is not None:
-        WebServer(host, (doh_name,), handlers={"/dns-query": doh_handler(resolver)}, http=False,
-                  server_header=name)
+        WebServer(
+            host,
+            (doh_name,),
+            handlers={"/dns-query": doh_handler(resolver)},
+            http=False,
+            server_header=name,
+        )
         world.zone.add(doh_name, host.addresses, ttl=3600)
     return host
 
@@ -228,20 +259,38 @@ def football_night(seed: int = 0) -> World:
         asn=64501,
     )
     cdn.add_site(
-        Site("futbol-stream.example", "Fútbol Stream: every match live, free",
-             "Tonight's match, streamed without a licence.", infringing=True,
-             category="infringing"),
+        Site(
+            "futbol-stream.example",
+            "Fútbol Stream: every match live, free",
+            "Tonight's match, streamed without a licence.",
+            infringing=True,
+            category="infringing",
+        ),
         edges=(0, 1),
     )
     cdn.add_site(Site("bakery.example", "La Espiga bakery", "Fresh bread every morning."), (0,))
-    cdn.add_site(Site("pay.example", "PayFast checkout", "Card payments for small shops.",
-                      category="payments"), (0, 1))
-    cdn.add_site(Site("school.example", "Riverside Primary School",
-                      "Homework, timetables and the lunch menu."), (1,))
+    cdn.add_site(
+        Site(
+            "pay.example", "PayFast checkout", "Card payments for small shops.", category="payments"
+        ),
+        (0, 1),
+    )
+    cdn.add_site(
+        Site(
+            "school.example", "Riverside Primary School", "Homework, timetables and the lunch menu."
+        ),
+        (1,),
+    )
     cdn.add_site(Site("news.example", "The Daily Example", "Today's news."), (2,))
     hosting = add_hosting(world, "hostco", ["192.0.2.128/25"], asn=64502)
-    hosting.add_site(Site("blog.example", "A blog about bread",
-                          "Sourdough, rye and spelt, on a server of its own."), ["192.0.2.140"])
+    hosting.add_site(
+        Site(
+            "blog.example",
+            "A blog about bread",
+            "Sourdough, rye and spelt, on a server of its own.",
+        ),
+        ["192.0.2.140"],
+    )
     add_resolver(
         world,
         "openresolve",
@@ -250,8 +299,9 @@ def football_night(seed: int = 0) -> World:
         doh_name="dns.resolver.example",
         asn=64503,
     )
-    world.add_network("lab", "control", ["198.19.0.0/24"], latency=0.010, access_latency=0.001,
-                      asn=64504)
+    world.add_network(
+        "lab", "control", ["198.19.0.0/24"], latency=0.010, access_latency=0.001, asn=64504
+    )
     world.control = world.client("control", "lab", resolver="198.51.100.53")
     world.cdn = cdn
     world.hosting = hosting

@@ -52,7 +52,9 @@ __all__ = [
 
 
 def _addresses(value, what: str) -> tuple:
-    items = [value] if isinstance(value, str | ipaddress.IPv4Address | ipaddress.IPv6Address) else value
+    items = (
+        [value] if isinstance(value, str | ipaddress.IPv4Address | ipaddress.IPv6Address) else value
+    )
     out = []
     for item in items:
         try:

@@ -115,7 +115,9 @@ class CensorEngine:
     ``"drop"``) is the verdict for packets a rule cannot parse.
     """
 
-    def __init__(self, name: str = "censor", *, reassemble: bool = False, on_malformed: str = "pass"):
+    def __init__(
+        self, name: str = "censor", *, reassemble: bool = False, on_malformed: str = "pass"
+    ):
         self.name = name
         self.rules: list[Rule] = []
         self.packet_rules: list[Rule] = []
@@ -256,11 +258,7 @@ class CensorEngine:
         b = (packet.dst, packet.dport)
         key = (packet.proto, a, b) if a <= b else (packet.proto, b, a)
         flow = self.flows.get(key)
-        if (
-            flow is not None
-            and packet.flags == "S"
-            and flow.client_isn not in (None, packet.seq)
-        ):
+        if flow is not None and packet.flags == "S" and flow.client_isn not in (None, packet.seq):
             flow = None  # a new connection reusing the same ports
         if flow is None:
             if len(self.flows) > 4096:
