@@ -83,3 +83,17 @@ def test_isns_differ_between_connections_and_seeds():
     assert one[0] != one[1]
     assert one != two
     assert isns(0) == one
+
+
+def test_syn_count_does_not_depend_on_when_the_fetch_starts():
+    import censorsim as cs
+
+    counts = set()
+    for start in (0, 0.1794, 0.5, 1, 2.3):
+        w = cs.worlds.football_night()
+        w.isp.censor.add(cs.DropOnIP(cs.Blocklist(["203.0.113.10"])))
+        w.advance(start)
+        r = w.client("alice").fetch("https://bakery.example/")
+        counts.add(sum(1 for p in r.trace.packets() if p.flags == "S"))
+        assert r.elapsed == 15.065
+    assert counts == {4}  # at 0, 1, 3 and 7 s; the deadline at 15 s wins the tie

@@ -342,7 +342,7 @@ class Client:
                 result.update(
                     failure=lookup.failure,
                     detail=lookup.detail or _dns_detail(lookup),
-                    elapsed=loop.now - start,
+                    elapsed=round(loop.now - start, 9),
                 )
                 return result
             addresses = lookup.addresses
@@ -367,7 +367,7 @@ class Client:
             detail=exchange.detail,
             body=body,
             headers=exchange.headers,
-            elapsed=loop.now - start,
+            elapsed=round(loop.now - start, 9),
             tls_version=exchange.tls_version,
         )
         return result

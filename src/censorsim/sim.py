@@ -4,8 +4,8 @@ Theory of operation
 -------------------
 The simulated network runs on a virtual clock. Nothing sleeps: a packet that takes 10 ms
 to cross a link is an entry in a heap, due 0.010 virtual seconds later, and a 15-second
-connect timeout costs no real time at all. Ties are broken by insertion order, so the
-same program always runs the same way.
+connect timeout costs no real time at all. Times are kept on a nanosecond grid and ties
+are broken by insertion order, so the same program always runs the same way.
 
 Protocol code is written in two styles, both driven by the loop:
 
@@ -50,6 +50,10 @@ class Loop:
         self._counter = itertools.count()
 
     def call_at(self, time: float, fn: Callable, *args: Any) -> Timer:
+        # Times sit on a nanosecond grid, so that 0.2444 + 1 + 2 + 4 + 8 and 0.2444 + 15
+        # are the same instant and the one scheduled first runs first, whatever the
+        # floating-point rounding of the sums.
+        time = round(time, 9)
         if time < self.now:
             time = self.now
         timer = Timer(time, fn, args)

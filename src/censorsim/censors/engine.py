@@ -63,7 +63,10 @@ class Verdict:
     def __repr__(self) -> str:
         extra = f", inject={len(self.inject)}" if self.inject else ""
         extra += f", delay={self.delay:.4f}" if self.delay else ""
-        return f"Verdict({self.action!r}, forward={self.forward}{extra}, rule={self.rule!r})"
+        return (
+            f"Verdict({self.action!r}, forward={self.forward}{extra}, rule={self.rule!r}, "
+            f"reason={self.reason!r})"
+        )
 
 
 @dataclass(eq=False)
