@@ -23,12 +23,12 @@ only byte-for-byte repeatability is lost; :data:`DETERMINISTIC` says which case 
 
 from __future__ import annotations
 
-import atexit
 import ctypes
 import datetime
+import getpass
 import hashlib
+import os
 import random
-import shutil
 import ssl
 import tempfile
 from contextlib import contextmanager
@@ -131,12 +131,31 @@ _WORKDIR: Path | None = None
 
 
 def _workdir() -> Path:
-    # Python's ssl loads certificate chains from files only; they live here for the process.
+    """Where certificate files live: Python's ssl loads chains from files only.
+
+    One folder per user, shared by every process: file names are digests of their
+    content's inputs (seed and names), and the content is deterministic, so processes
+    reuse each other's files and nothing accumulates when a kernel is killed.
+    """
     global _WORKDIR
     if _WORKDIR is None:
-        _WORKDIR = Path(tempfile.mkdtemp(prefix="censorsim-tls-"))
-        atexit.register(shutil.rmtree, _WORKDIR, True)
+        try:
+            user = str(os.getuid())
+        except AttributeError:  # Windows
+            user = getpass.getuser()
+        path = Path(tempfile.gettempdir()) / f"censorsim-tls-{user}"
+        path.mkdir(mode=0o700, exist_ok=True)
+        _WORKDIR = path
     return _WORKDIR
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    if path.exists() and path.read_bytes() == data:
+        return
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
 
 
 def _derived_key(seed: str) -> ec.EllipticCurvePrivateKey:
@@ -213,16 +232,17 @@ class CertificateAuthority:
         if ctx is not None and shared:
             return ctx
         cert, key = self.certificate_for(names)
-        digest = hashlib.sha256(f"{self.seed}|{names}".encode()).hexdigest()[:20]
+        digest = hashlib.sha256(f"{self.name}|{self.seed}|{names}".encode()).hexdigest()[:24]
         path = _workdir() / f"{digest}.pem"
-        path.write_bytes(
+        _write_once(
+            path,
             key.private_bytes(
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
             )
             + cert.public_bytes(serialization.Encoding.PEM)
-            + self.certificate.public_bytes(serialization.Encoding.PEM)
+            + self.certificate.public_bytes(serialization.Encoding.PEM),
         )
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(path)
