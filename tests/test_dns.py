@@ -105,3 +105,11 @@ def test_refused_and_silence_from_the_resolver():
     assert len(queries) == 2  # the stub tried twice
     (silence, _) = [e for e in lookup.trace.events if e.kind == "drop"]
     assert silence.verdict.action == "resolver-silence"
+
+
+def test_a_court_order_against_the_public_resolver_reaches_doh_users(world):
+    order = world.public_resolver.network.censor
+    order.add(cs.NXDomainOnQName(Blocklist([STREAM])))
+    doh = world.client("dora", resolver="https://dns.resolver.example/dns-query")
+    assert doh.fetch(f"https://{STREAM}/").failure == "dns:nxdomain"
+    assert world.client("alice").fetch(f"https://{STREAM}/").ok  # the ISP was not ordered

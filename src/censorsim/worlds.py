@@ -201,13 +201,22 @@ def add_resolver(
     extra_addresses: Sequence[str] = (),
     latency: float = 0.006,
     asn: int | None = None,
+    censor: bool = True,
 ) -> Host:
-    """A public resolver operator: plain DNS on port 53 and, with ``doh_name``, DNS over HTTPS."""
+    """A public resolver operator: plain DNS on port 53 and, with ``doh_name``, DNS over HTTPS.
+
+    With ``censor`` (the default) the operator's network has a censor engine, empty at
+    first, whose resolver rules the resolver obeys: this is how a court order against a
+    public resolver is modelled (France 2024, lesson 02):
+    ``world.public_resolver.network.censor.add(cs.NXDomainOnQName(...))``.
+    """
     net = world.add_network(
-        name, "resolver", prefixes, latency=latency, access_latency=0.0003, asn=asn
+        name, "resolver", prefixes, latency=latency, access_latency=0.0003, asn=asn,
+        censor=censor,
     )
     host = world.add_host(f"{name}-resolver", net, [address, *extra_addresses])
-    resolver = RecursiveResolver(host, world.authoritative.address)
+    policy = net.censor.resolver_action if net.censor is not None else None
+    resolver = RecursiveResolver(host, world.authoritative.address, policy=policy)
     host.resolver = resolver
     if doh_name is not None:
         WebServer(
