@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark scripts: timing repetitions, memory, the summary file.
+"""Helpers shared by the benchmark scripts: medians, memory figures, the summary file.
 
 Nothing here asserts on time: the benchmarks print figures and targets, and a missed
 target is reported, never raised.
@@ -10,18 +10,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-
-
-def repeat(fn: Callable[[], object], reps: int) -> list[float]:
-    """Run ``fn`` ``reps`` times; return the wall-clock seconds of each run (perf_counter)."""
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return times
 
 
 def median(values: list[float]) -> float:
@@ -63,7 +52,40 @@ def summary_path() -> Path | None:
 
 
 def write_summary(rows: list[dict]) -> None:
-    """Write the key figures (``name``, ``figure``, ``target``, ``met``) for run_all.py."""
+    """Write the key figures for run_all.py: each row has ``name``, ``figure``, ``target``,
+    ``met`` and ``cpu`` (the CPU share while timing, see :class:`CPUShare`)."""
     path = summary_path()
     if path is not None:
         path.write_text(json.dumps(rows, indent=1))
+
+
+class CPUShare:
+    """How much of the wall-clock time this process was running on a CPU.
+
+    Use as a context manager around the timed work (it accumulates over several uses).
+    ``process_time / perf_counter`` well below 1 means other work on the machine took
+    the CPU away, and the wall-clock figures came out slower than the code is.
+    """
+
+    def __init__(self) -> None:
+        self.wall = 0.0
+        self.cpu = 0.0
+
+    def __enter__(self) -> CPUShare:
+        self._wall0 = time.perf_counter()
+        self._cpu0 = time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall += time.perf_counter() - self._wall0
+        self.cpu += time.process_time() - self._cpu0
+
+    @property
+    def share(self) -> float:
+        return self.cpu / self.wall if self.wall else 0.0
+
+    def line(self) -> str:
+        return (
+            f"CPU share while timing: {self.share:.0%} (process CPU time / wall time; well "
+            "below 100% means other work on the machine slowed these figures)"
+        )

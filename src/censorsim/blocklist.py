@@ -36,6 +36,12 @@ _FRAGMENT = re.compile(r"[a-z0-9._-]+")
 _IP_CHARS = frozenset("0123456789abcdef:./")
 
 
+def _could_be_ip(text: str) -> bool:
+    # A host name's last label is never all digits and a name has no colon or slash:
+    # only text that could be an address or a prefix pays for parsing one.
+    return ":" in text or "/" in text or text.rpartition(".")[2].strip().isdigit()
+
+
 def _parse_ip_entry(text: str):
     """An address or a network for ``text``, or None when it is not IP-shaped at all."""
     if not text or not set(text) <= _IP_CHARS or not (text[0].isdigit() or ":" in text):
@@ -107,8 +113,7 @@ class Blocklist:
                 f"block list entry {entry!r} is a {type(entry).__name__}: expected a host name, "
                 "an IP address or a prefix as a string"
             )
-        text = entry.strip().lower()
-        ip = _parse_ip_entry(text)
+        ip = _parse_ip_entry(entry.strip().lower()) if _could_be_ip(entry) else None
         if ip is not None:
             if isinstance(ip, ipaddress.IPv4Network | ipaddress.IPv6Network):
                 self._add_network(ip)
@@ -137,7 +142,8 @@ class Blocklist:
                     f"{entry!r} is a wildcard: write {entry[2:]!r} with match='suffix' to block "
                     "a domain and everything under it"
                 )
-            self._names.add(normalize_name(entry))
+            entry = normalize_name(entry)
+            self._names.add(entry)
         self._entries.append(entry)
 
     def _add_network(self, net) -> None:
@@ -157,11 +163,16 @@ class Blocklist:
         if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
             return self._match_address(value)
         if isinstance(value, str):
-            ip = _parse_ip_entry(value.strip().lower())
-            if isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address):
-                return self._match_address(ip)
-            if ip is not None:
-                raise ValueError(f"{value!r} is a prefix: match() takes one name or one address")
+            # A host name's last label is never all digits and a name has no colon: only
+            # text that could be an address pays for parsing one.
+            if _could_be_ip(value):
+                ip = _parse_ip_entry(value.strip().lower())
+                if isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address):
+                    return self._match_address(ip)
+                if ip is not None:
+                    raise ValueError(
+                        f"{value!r} is a prefix: match() takes one name or one address"
+                    )
             return self._match_name(value)
         raise ValueError(
             f"{value!r} is a {type(value).__name__}: expected a host name or an IP address"

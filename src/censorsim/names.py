@@ -31,6 +31,8 @@ def normalize_name(name: object) -> str:
     if not isinstance(name, str):
         raise ValueError(f"{name!r} is not a host name: expected a str, got {type(name).__name__}")
     text = name.lower()
+    if text == name:
+        text = name  # keep the caller's string: a million-entry list stores each name once
     if text.endswith("."):
         text = text[:-1]
     if len(text) <= 253 and _FAST.fullmatch(text):

@@ -323,7 +323,8 @@ class _Session:
                         break
                     except ssl.SSLError as exc:
                         raise TLSError("protocol", exc.reason or str(exc)) from None
-                    if not chunk:
+                    if not chunk:  # SSLObject.read() returns b"" after the peer's close_notify
+                        self.closed = True
                         break
                     plain += chunk
             return self._outgoing.read(), bytes(plain)
