@@ -485,12 +485,7 @@ class Client:
                     data = yield from conn.recv(deadline - loop.now)
                 except TCPError as exc:
                     conn.abort()
-                    if exc.kind == "timeout":
-                        out.failure = "tls:timeout"
-                        out.detail = f"no TLS handshake answer within {t.tls:g} s"
-                    else:
-                        out.failure = "tls:reset"
-                        out.detail = "the connection was reset during the TLS handshake"
+                    out.failure, out.detail = _broken("tls", exc, t.tls)
                     return out
                 if not data:
                     conn.close()
@@ -523,12 +518,7 @@ class Client:
                 data = yield from conn.recv(deadline - loop.now)
             except TCPError as exc:
                 conn.abort()
-                if exc.kind == "timeout":
-                    out.failure = "http:timeout"
-                    out.detail = f"no complete HTTP answer within {t.http:g} s"
-                else:
-                    out.failure = "http:reset"
-                    out.detail = "the connection was reset before the HTTP answer was complete"
+                out.failure, out.detail = _broken("http", exc, t.http)
                 return out
             if not data:
                 reader.eof()
@@ -552,6 +542,16 @@ class Client:
             return out
         out.status, out.headers, out.body = reader.status, reader.headers, reader.body
         return out
+
+
+_WAITING_FOR = {"tls": "TLS handshake answer", "http": "complete HTTP answer"}
+
+
+def _broken(stage: str, exc: TCPError, timeout: float) -> tuple[str, str]:
+    """The failure and its explanation when the connection broke during ``stage``."""
+    if exc.kind == "timeout":
+        return f"{stage}:timeout", f"no {_WAITING_FOR[stage]} within {timeout:g} s"
+    return f"{stage}:reset", f"the connection was reset while waiting for the {_WAITING_FOR[stage]}"
 
 
 def _split(hello: bytes, at: int | str | None, sni: str | None) -> list[bytes]:

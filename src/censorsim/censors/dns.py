@@ -149,6 +149,21 @@ class BlockpageOnQName(_ResolverRule):
         return f", address={[str(a) for a in self.addresses]}" if self.addresses else ""
 
 
+def _listed_query(packet: Packet, blocklist: Blocklist):
+    """``(query, name, entry)`` when ``packet`` is a DNS query for a listed name, else None.
+
+    Bytes to port 53 that are not DNS raise MalformedPacket (the engine's on_malformed).
+    """
+    if packet.proto != "udp" or packet.dport != 53:
+        return None
+    query = parse_dns(packet.payload)
+    if query.flags & dns.flags.QR or len(query.question) != 1:
+        return None
+    qname = query.question[0].name.to_text(omit_final_dot=True)
+    entry = blocklist.match(qname)
+    return None if entry is None else (query, qname, entry)
+
+
 class SpoofDNSOnQName(ListRule):
     """On the path: answer matching DNS queries with a forged address, first.
 
@@ -165,15 +180,10 @@ class SpoofDNSOnQName(ListRule):
         return f", address={[str(a) for a in self.addresses]}"
 
     def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
-        if packet.proto != "udp" or packet.dport != 53:
+        hit = _listed_query(packet, self.blocklist)
+        if hit is None:
             return None
-        query = parse_dns(packet.payload)  # MalformedPacket -> the engine's on_malformed
-        if query.flags & dns.flags.QR or len(query.question) != 1:
-            return None
-        qname = query.question[0].name.to_text(omit_final_dot=True)
-        entry = self.blocklist.match(qname)
-        if entry is None:
-            return None
+        query, qname, entry = hit
         forged = make_answer(query, dns.rcode.NOERROR, self.addresses, self.ttl)
         if not forged.answer:  # asked for a type we have no forged address of: NXDOMAIN
             forged = make_answer(query, dns.rcode.NXDOMAIN, negative_ttl=self.ttl)
@@ -191,15 +201,10 @@ class DropDNSOnQName(ListRule):
     """On the path: drop DNS queries whose name matches (the client times out)."""
 
     def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
-        if packet.proto != "udp" or packet.dport != 53:
+        hit = _listed_query(packet, self.blocklist)
+        if hit is None:
             return None
-        query = parse_dns(packet.payload)
-        if query.flags & dns.flags.QR or len(query.question) != 1:
-            return None
-        qname = query.question[0].name.to_text(omit_final_dot=True)
-        entry = self.blocklist.match(qname)
-        if entry is None:
-            return None
+        _, qname, entry = hit
         return Verdict(
             "drop", forward=False, rule=repr(self), reason=f"query name {qname!r} matches {entry!r}"
         )
