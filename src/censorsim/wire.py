@@ -276,6 +276,8 @@ class Packet:
     @classmethod
     def from_bytes(cls, data: bytes) -> Packet:
         """Read raw IPv4 or IPv6 bytes carrying TCP or UDP (the inverse of :meth:`to_bytes`)."""
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise MalformedPacket(f"expected bytes, got {type(data).__name__}")
         try:
             return _parse_ip(bytes(data))
         except (struct.error, IndexError):
@@ -319,6 +321,8 @@ def _parse_ip(data: bytes) -> Packet:
         if len(data) < 40:
             raise MalformedPacket(f"{len(data)} bytes are too short for an IPv6 header")
         plen, proto, ttl = struct.unpack("!HBB", data[4:8])
+        if 40 + plen > len(data):
+            raise MalformedPacket(f"IPv6 payload length {plen} does not fit {len(data) - 40} bytes")
         src = ipaddress.IPv6Address(data[8:24])
         dst = ipaddress.IPv6Address(data[24:40])
         body = data[40 : 40 + plen]
@@ -590,6 +594,8 @@ def extract_host(data: bytes) -> str | None:
     header block has not ended yet, and :class:`MalformedPacket` when the bytes are not an
     HTTP request. This is what an HTTP filter reads (lesson 02's block pages).
     """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise MalformedPacket(f"expected bytes, got {type(data).__name__}")
     data = bytes(data)
     if not data:
         raise Incomplete("no bytes yet")

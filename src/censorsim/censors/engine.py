@@ -82,7 +82,7 @@ class Flow:
     server_next_seq: int | None = None
     client_isn: int | None = None
     client_stream: bytearray = field(default_factory=bytearray)  # reassembled, in order
-    client_bytes_seen: int = 0
+    client_pending: dict = field(default_factory=dict)  # offset -> bytes beyond a hole
     verdict: Verdict | None = None  # a remembered decision (drop, reset, throttle)
     throttle_free_at: dict = field(default_factory=dict)  # direction -> time the link frees
     packets: int = 0
@@ -283,11 +283,10 @@ class CensorEngine:
         if flow.from_client(packet):
             if "S" in packet.flags:
                 flow.client_isn = packet.seq
-            if packet.payload and flow.client_isn is not None:
-                offset = (packet.seq - flow.client_isn - 1) % 2**32
-                if offset == flow.client_bytes_seen and offset < _REASSEMBLY_LIMIT:
-                    flow.client_stream += packet.payload[: _REASSEMBLY_LIMIT - offset]
-                    flow.client_bytes_seen += len(packet.payload)
+            if packet.payload:
+                if flow.client_isn is None:  # met mid-way: the stream starts here for us
+                    flow.client_isn = (packet.seq - 1) % 2**32
+                _reassemble(flow, (packet.seq - flow.client_isn - 1) % 2**32, packet.payload)
             flow.client_next_seq = _later(flow.client_next_seq, end)
         else:
             flow.server_next_seq = _later(flow.server_next_seq, end)
@@ -295,6 +294,34 @@ class CensorEngine:
     def _expire(self, now: float) -> None:
         for key in [k for k, f in self.flows.items() if now - f.last_seen > _FLOW_IDLE]:
             del self.flows[key]
+
+
+def _reassemble(flow: Flow, offset: int, data: bytes) -> None:
+    """Add a client segment at ``offset`` to the flow's in-order stream.
+
+    Retransmissions that overlap what is known add only their new bytes; segments beyond
+    a hole wait in ``client_pending`` until the hole is filled. Only the first
+    ``_REASSEMBLY_LIMIT`` bytes are kept: a DPI box reads the start of a stream.
+    """
+    if offset >= 2**31:  # before the start of the stream (a wrapped difference)
+        return
+    stream = flow.client_stream
+    if offset > len(stream):
+        if offset < _REASSEMBLY_LIMIT and len(flow.client_pending) < 64:
+            flow.client_pending[offset] = data
+        return
+    new = data[len(stream) - offset :]
+    while new and len(stream) < _REASSEMBLY_LIMIT:
+        stream += new[: _REASSEMBLY_LIMIT - len(stream)]
+        new = b""
+        for start in sorted(flow.client_pending):
+            if start <= len(stream):
+                chunk = flow.client_pending.pop(start)
+                if start + len(chunk) > len(stream):
+                    new = chunk[len(stream) - start :]
+                    break
+            else:
+                break
 
 
 def _later(current: int | None, candidate: int) -> int:
