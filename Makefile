@@ -12,12 +12,15 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv test lab bench fuzz lint clean
+.PHONY: venv test lab bench fuzz lint clean labs grade feedback
 
 $(STAMP):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	@# the "Jupyter news" pop-up: LabApp.news_url alone does not stop it
+	$(BIN)/jupyter labextension disable --level=sys_prefix \
+		@jupyterlab/apputils-extension:announcements >/dev/null 2>&1
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -40,9 +43,26 @@ bench: venv
 fuzz: venv
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -q
 
+## labs: (instructors) regenerate every labs/<lab>/ from solutions/<lab>/ and record the
+##       labs in the gradebook grading/gradebook.db; the same bytes every time
+labs: venv
+	$(PY) tools/nbgrader_tasks.py labs
+
+## grade: (instructors) autograde grading/submitted/<student>/<lab>/ (one nbgrader call per
+##        lab) and print the scores; hidden tests draw their cases from a secret seed:
+##        CENSORSIM_GRADING_SEED=<secret> make grade
+grade: venv
+	$(PY) tools/nbgrader_tasks.py grade
+
+## feedback: (instructors) HTML feedback for the graded labs, under grading/feedback/
+feedback: venv
+	$(PY) tools/nbgrader_tasks.py feedback
+
+LINTED := src tests benchmarks tools nbgrader_config.py lessons solutions labs
+
 lint: venv
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache artifacts
