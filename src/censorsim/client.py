@@ -236,7 +236,13 @@ class Client:
 
     @property
     def address(self) -> IPAddress:
+        """The client's first address."""
         return self.host.address
+
+    @property
+    def addresses(self) -> tuple[IPAddress, ...]:
+        """All the client's addresses (IPv4, and IPv6 where its network has it)."""
+        return self.host.addresses
 
     @property
     def resolver(self) -> str:

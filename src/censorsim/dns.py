@@ -84,7 +84,11 @@ class Zone:
         self._records: dict[str, dict[int, tuple[int, tuple[IPAddress, ...]]]] = {}
 
     def add(self, name: str, addresses: Iterable[str | IPAddress], ttl: int = 300) -> None:
-        """Publish ``name`` with these addresses (A for IPv4, AAAA for IPv6)."""
+        """Publish ``name`` with these addresses (A for IPv4, AAAA for IPv6).
+
+        The given addresses replace the name's records of the same type (how a CDN
+        rotates addresses); a type not given keeps its records.
+        """
         name = normalize_name(name)
         if not isinstance(ttl, int) or not 0 <= ttl < 2**31:
             raise ValueError(f"TTL {ttl!r} is not a number of seconds from 0 to 2**31-1")

@@ -69,7 +69,12 @@ class Journey:
 
 
 class Trace:
-    """The recorded events of a fetch (or of any stretch of simulation)."""
+    """The recorded events of a fetch (or of any stretch of simulation).
+
+    ``origin`` is the name of the host whose fetch or lookup this is (``"alice"``): the
+    default vantage point of :meth:`packets` and :meth:`to_pcap`, and the left-most
+    column of the ladder. It is None for a trace recorded with ``world.recording()``.
+    """
 
     def __init__(self, world: World, events: list[tuple], origin: str | None = None):
         self._world = world
@@ -114,8 +119,13 @@ class Trace:
         return [e.packet for e in self._capture(at)]
 
     def _check_hop(self, hop: str) -> None:
-        if hop not in self.hops:
-            raise ValueError(f"hop {hop!r} does not appear in this trace; hops are {self.hops}")
+        # A hop of the world that saw nothing has no events; a name that is no hop at all
+        # is a mistake worth saying.
+        world = self._world
+        if hop not in world.hosts and hop not in world.networks:
+            raise ValueError(
+                f"{hop!r} is not a hop of this world; hops in this trace are {self.hops}"
+            )
 
     def _capture(self, at: str | None) -> list[TraceEvent]:
         hop = at or self.origin
@@ -129,7 +139,8 @@ class Trace:
     def journeys(self) -> list[Journey]:
         """One entry per packet: where it started, where it ended, and what stopped it."""
         open_: dict[int, list] = {}
-        order: list[list] = []
+        arrived: dict[int, list] = {}  # delivered, but a host may still drop it (a resolver
+        order: list[list] = []  # that ignores a query decides after the packet arrived)
         for time, hop, kind, packet, verdict, _note in self._raw:
             key = id(packet)
             if kind in ("send", "inject"):
@@ -139,13 +150,16 @@ class Trace:
                 continue
             entry = open_.get(key)
             if entry is None:
+                late = arrived.get(key)
+                if late is not None and kind == "drop" and late[4] == hop:
+                    late[5], late[6] = "dropped", verdict
                 continue
             entry[3], entry[4] = time, hop
             if verdict is not None and not entry[7]:
                 entry[6] = verdict
             if kind == "deliver":
                 entry[5] = "delivered"
-                del open_[key]
+                arrived[key] = open_.pop(key)
             elif kind in ("drop", "no-route"):
                 entry[5] = "dropped" if kind == "drop" else "no-route"
                 del open_[key]

@@ -168,9 +168,7 @@ class WebServer:
     server_header: str = "censorsim"
 
     def __post_init__(self) -> None:
-        world = self.host.world
-        self._ctx = world.ca.server_context(self.names, shared=False)
-        self._ctx.sni_callback = self._choose_certificate
+        self._ctx = None  # made at the first TLS connection: most servers never get one
         if self.http:
             self.host.tcp_listen(80, self._accept_plain)
             self.host.services.append("http")
@@ -194,8 +192,14 @@ class WebServer:
         exchange = _Exchange(self, conn, None, conn.send, conn.close)
         conn.on_data = lambda c, data: exchange.received(data)
 
+    def _context(self):
+        if self._ctx is None:
+            self._ctx = self.host.world.ca.server_context(self.names, shared=False)
+            self._ctx.sni_callback = self._choose_certificate
+        return self._ctx
+
     def _accept_tls(self, conn: TCPConnection) -> None:
-        session = TLSServerSession(self._ctx, self.host.world.tls_rng)
+        session = TLSServerSession(self._context(), self.host.world.tls_rng)
 
         def close() -> None:
             conn.send(session.close())

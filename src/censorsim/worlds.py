@@ -211,7 +211,12 @@ def add_resolver(
     ``world.public_resolver.network.censor.add(cs.NXDomainOnQName(...))``.
     """
     net = world.add_network(
-        name, "resolver", prefixes, latency=latency, access_latency=0.0003, asn=asn,
+        name,
+        "resolver",
+        prefixes,
+        latency=latency,
+        access_latency=0.0003,
+        asn=asn,
         censor=censor,
     )
     host = world.add_host(f"{name}-resolver", net, [address, *extra_addresses])
