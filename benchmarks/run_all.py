@@ -1,13 +1,13 @@
 """Run every benchmark and print a summary of the key figures against their targets.
 
-The three scripts run in order, each in its own process with this interpreter (so each
+The scripts run in order, each in its own process with this interpreter (so each
 has its own memory figures), their output passing straight through under a header. Each
 writes its key figures to a temporary JSON file (``--json PATH``) for the summary table
 at the end. Nothing is asserted on time: a missed target shows as ``NO`` in the table.
 A script that fails (or writes to stderr) is reported and makes this script exit with
 status 1; in normal operation nothing is written to stderr.
 
-Run: ``make bench`` or ``.venv/bin/python benchmarks/run_all.py`` (about a minute).
+Run: ``make bench`` or ``.venv/bin/python benchmarks/run_all.py`` (about four minutes).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ BENCHMARKS = (
     ("bench_fetch.py", "HTTPS fetches through football_night() against the bare floor"),
     ("bench_sni.py", "SNI extraction: censorsim.wire.extract_sni against scapy"),
     ("bench_blocklist.py", "a 1,000,000-name suffix block list"),
+    ("bench_notebooks.py", "lessons and solutions: execution time against an empty notebook"),
+    ("bench_grading.py", "autograding a class of 30 warm-up submissions in one call"),
 )
 WIDTH = 100
 
