@@ -145,3 +145,36 @@ def test_packet_bytes_round_trip_and_match_scapy(world):
         assert rebuilt.sport == p.sport and rebuilt.dport == p.dport
     digest = hashlib.sha256(b"".join(p.to_bytes() for p in r.trace.packets())).hexdigest()
     assert len(digest) == 64
+
+
+def test_reprs_hold_no_memory_addresses(world):
+    """Notebook outputs must repeat exactly: no ``0x7f...`` in any public object's repr."""
+    import re
+
+    alice = world.client("alice")
+    world.isp.censor.add(cs.ResetOnSNI(Blocklist([STREAM])))
+    r = alice.fetch(f"https://{STREAM}/")
+    objects = [
+        world,
+        world.isp,
+        world.isp.censor,
+        world.cdn,
+        world.hosting,
+        world.zone,
+        world.ca,
+        world.public_resolver,
+        world.public_resolver.resolver,
+        world.authoritative,
+        alice,
+        world.site("bakery.example"),
+        r,
+        r.dns,
+        r.trace,
+        *r.trace.events,
+        *r.trace.journeys(),
+        *world.isp.censor.rules,
+        *world.isp.censor.flows.values(),
+        alice.host._conns,
+    ]
+    for obj in objects:
+        assert not re.search(r"0x[0-9a-f]{6,}", repr(obj)), repr(obj)

@@ -83,6 +83,9 @@ class Zone:
         self.negative_ttl = negative_ttl
         self._records: dict[str, dict[int, tuple[int, tuple[IPAddress, ...]]]] = {}
 
+    def __repr__(self) -> str:
+        return f"<Zone: {len(self._records)} names, negative TTL {self.negative_ttl} s>"
+
     def add(self, name: str, addresses: Iterable[str | IPAddress], ttl: int = 300) -> None:
         """Publish ``name`` with these addresses (A for IPv4, AAAA for IPv6).
 
@@ -182,6 +185,9 @@ class AuthoritativeServer:
         self.zone = zone
         host.udp_bind(53, self._on_packet)
         host.services.append("authoritative DNS")
+
+    def __repr__(self) -> str:
+        return f"<AuthoritativeServer on {self.host.name} {self.host.address}>"
 
     def _on_packet(self, host: Host, packet: Packet) -> None:
         try:

@@ -199,6 +199,9 @@ class CertificateAuthority:
         self._client_contexts: dict[tuple, ssl.SSLContext] = {}
         self._serial = 1
 
+    def __repr__(self) -> str:
+        return f"<CertificateAuthority {self.name!r} seed={self.seed!r}>"
+
     def certificate_for(
         self, names: tuple[str, ...]
     ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:

@@ -167,6 +167,9 @@ class Hosting:
     def __init__(self, world: World, network: Network):
         self.world, self.network = world, network
 
+    def __repr__(self) -> str:
+        return f"<Hosting {self.network.name}: {len(self.network.hosts)} hosts>"
+
     def add_site(
         self, site: Site, addresses: Sequence[str] | None = None, *, ttl: int = 3600
     ) -> Host:
