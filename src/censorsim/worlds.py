@@ -106,6 +106,12 @@ def add_isp(
     return isp
 
 
+def _publish(world: World, site: Site, addresses, ttl: int) -> None:
+    """Put a site in DNS and in the world's list of sites."""
+    world.zone.add(site.name, addresses, ttl=ttl)
+    world.site_index[site.name] = site
+
+
 class CDN:
     """A CDN: a few edge addresses that serve every customer site (lesson 03)."""
 
@@ -128,9 +134,7 @@ class CDN:
         for server in self.servers:
             server.add_site(site)
         chosen = [self.edges[i] for i in edges]
-        addresses = [a for h in chosen for a in h.addresses]
-        self.world.zone.add(site.name, addresses, ttl=ttl)
-        self.world.site_index[site.name] = site
+        _publish(self.world, site, [a for h in chosen for a in h.addresses], ttl)
         return site
 
 
@@ -175,8 +179,7 @@ class Hosting:
     ) -> Host:
         host = self.world.add_host(site.name, self.network, addresses)
         WebServer(host, (site.name,), sites={site.name: site})
-        self.world.zone.add(site.name, host.addresses, ttl=ttl)
-        self.world.site_index[site.name] = site
+        _publish(self.world, site, host.addresses, ttl)
         return host
 
 
