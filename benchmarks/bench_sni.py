@@ -3,7 +3,7 @@
 What it measures
 ----------------
 How many ClientHellos per second each parser turns into the server name, on the same
-real ClientHellos: the first flight of ``censorsim.tls.TLSClientSession(...).start()``
+real ClientHellos: the first flight of ``censorsim.protocols.tls.TLSClientSession(...).start()``
 (OpenSSL's own bytes), for a few server names, once with TLS 1.3 (the default client
 context: about 517 bytes, padded) and once with TLS 1.2 as the highest version
 (``ca.client_context(maximum_version=ssl.TLSVersion.TLSv1_2)``: about 200 bytes).
@@ -35,7 +35,7 @@ import time
 
 from _common import CPUShare, median, met, write_summary
 
-from censorsim.tls import CertificateAuthority, TLSClientSession
+from censorsim.protocols.tls import CertificateAuthority, TLSClientSession
 from censorsim.wire import extract_sni
 
 for _name in ("scapy", "scapy.runtime", "scapy.loading", "scapy.interactive"):

@@ -38,7 +38,10 @@ def test_doh_bypasses_resolver_blocking_and_hides_the_name():
     to_doh = [p for p in seen if str(p.dst) == "198.51.100.53" or str(p.src) == "198.51.100.53"]
     assert to_doh and all(p.proto == "tcp" and 443 in (p.sport, p.dport) for p in to_doh)
     assert not any(b"futbol-stream" in p.payload for p in to_doh)  # the query is encrypted
-    assert not any(p.proto == "udp" for p in seen)  # no plain DNS crossed the censor
+    # the only plain DNS that crossed the censor looked up the DoH server's own name,
+    # through the ISP's resolver (as browsers start DoH): never the stream's name
+    plain = [cs.wire.describe(p) for p in seen if p.proto == "udp"]
+    assert plain and all("dns.resolver.example" in text for text in plain)
     snis = {cs.extract_sni(p.payload) for p in seen if p.payload[:1] == b"\x16" and p.dport == 443}
     assert snis == {"dns.resolver.example", STREAM}  # the SNI of the fetch still shows
 
@@ -146,3 +149,129 @@ def test_bogons_and_networks_in_the_simulated_internet(world):
     assert network_of(world, "203.0.113.10").name == "nimbus"
     assert network_of(world, "203.0.113.99").asn == 64501  # unassigned, still the CDN's
     assert network_of(world, "8.8.8.8") is None
+
+
+# -- browsers try every address (Happy Eyeballs, RFC 8305) ----------------------------------
+def test_a_site_whose_first_address_is_dropped_still_loads_from_its_second():
+    w = censored(cs.DropOnIP(Blocklist(["203.0.113.10"])))
+    r = w.client("alice").fetch("https://pay.example/")  # on 203.0.113.10 and .11
+    assert r.ok and r.address == ipaddress.ip_address("203.0.113.11")
+    assert [(str(a.address), a.failure) for a in r.attempts] == [
+        ("203.0.113.10", "abandoned"),
+        ("203.0.113.11", None),
+    ]
+    assert r.attempts[1].started - r.attempts[0].started == pytest.approx(0.250)
+    syns = [p for p in r.trace.packets() if p.flags == "S"]
+    assert [str(p.dst) for p in syns] == ["203.0.113.10", "203.0.113.11"]  # both attempts
+    # the abandoned attempt stops: no SYN to the first address is retransmitted later
+    later = w.client("alice").fetch("https://news.example/")
+    assert not [p for p in later.trace.packets() if str(p.dst) == "203.0.113.10"]
+
+
+def test_a_refused_address_moves_on_at_once():
+    w = censored(cs.ResetOnIP(Blocklist(["203.0.113.10"])))
+    r = w.client("alice").fetch("https://pay.example/")
+    assert r.ok and r.attempts[0].failure == "tcp:refused"
+    assert r.attempts[1].started - r.attempts[0].started < 0.05  # no 250 ms wait
+
+
+def test_an_ipv4_block_leaves_a_dual_stack_client_on_ipv6():
+    w = censored(cs.DropOnIP(Blocklist(["203.0.113.0/24"])))
+    dual = w.client("dana", ip_version="dual")
+    r = dual.fetch("https://bakery.example/")
+    assert r.ok and r.address == ipaddress.ip_address("2001:db8:cd::10")
+    assert r.dns.rdtype == "AAAA+A" and len(r.dns.addresses) == 2
+    assert r.attempts[0].address.version == 6  # IPv6 first
+    assert w.client("vera").fetch("https://bakery.example/").failure == "tcp:timeout"
+    both = censored(cs.DropOnIP(Blocklist(["203.0.113.0/24", "2001:db8:cd::/48"])))
+    r = both.client("dana", ip_version="dual").fetch("https://bakery.example/")
+    assert r.failure == "tcp:timeout" and {a.address.version for a in r.attempts} == {4, 6}
+
+
+def test_a_dual_stack_client_queries_aaaa_first():
+    w = cs.worlds.football_night()
+    r = w.client("dana", ip_version="dual").fetch("https://bakery.example/")
+    queries = [p.summary() for p in r.trace.packets() if p.proto == "udp" and p.dport == 53]
+    assert queries[:2] == ["DNS query AAAA bakery.example", "DNS query A bakery.example"]
+
+
+# -- redirects --------------------------------------------------------------------------------
+def _redirects(world, chain):
+    for i, target in enumerate(chain):
+        world.hosting.add_site(cs.Site(f"r{i}.example", f"hop {i}", redirect=target))
+
+
+def test_a_redirect_chain_of_three_is_followed():
+    w = cs.worlds.football_night()
+    _redirects(w, ["https://r1.example/a", "https://r2.example/", "http://bakery.example/"])
+    r = w.client("alice").fetch("https://r0.example/")
+    assert r.ok and r.status == 200 and "La Espiga" in r.body
+    assert [h.url for h in r.history] == [
+        "https://r0.example/",
+        "https://r1.example/a",
+        "https://r2.example/",
+    ]
+    assert [(h.status, h.location) for h in r.history][-1] == (301, "http://bakery.example/")
+    assert r.final_url == "http://bakery.example/" and r.url == "https://r0.example/"
+    sent = [p for p in r.trace.packets() if p.dport == 443 and p.payload[:1] == b"\x16"]
+    hellos = [cs.extract_sni(p.payload) for p in sent]
+    assert hellos == ["r0.example", "r1.example", "r2.example"]  # http: no ClientHello
+
+
+def test_a_redirect_loop_stops_after_ten():
+    w = cs.worlds.football_night()
+    _redirects(w, [f"https://r{(i + 1) % 3}.example/" for i in range(3)])
+    r = w.client("alice").fetch("https://r0.example/")
+    assert r.failure == "http:too-many-redirects" and not r.ok
+    assert len(r.history) == 11  # the 11th redirect is the one refused
+
+
+def test_a_broken_location_is_a_failure():
+    w = cs.worlds.football_night()
+    _redirects(w, ["ftp://files.example/"])
+    w.hosting.add_site(cs.Site("nolocation.example", "?", status=302, headers={}))
+    r = w.client("alice").fetch("https://r0.example/")
+    assert r.failure == "http:bad-redirect" and "ftp://" in r.detail
+    r = w.client("alice").fetch("https://nolocation.example/")
+    assert r.failure == "http:bad-redirect" and "Location" in r.detail
+
+
+# -- DNS over HTTPS starts with the system resolver ---------------------------------------
+DOH = "https://dns.resolver.example/dns-query"
+
+
+def test_doh_looks_its_server_up_with_the_system_resolver_first():
+    w = cs.worlds.football_night()
+    r = w.client("alice", resolver=DOH).fetch("https://bakery.example/")
+    assert r.ok
+    first = r.trace.packets()[0]
+    assert first.summary() == "DNS query A dns.resolver.example"
+    assert str(first.dst) == "198.18.255.53"  # movinet's resolver
+
+
+def test_a_resolver_rule_on_the_doh_name_breaks_doh_unless_its_address_is_given():
+    w = censored(cs.NXDomainOnQName(Blocklist(["dns.resolver.example"])))
+    r = w.client("alice", resolver=DOH).fetch("https://bakery.example/")
+    assert r.failure == "dns:nxdomain" and "DNS-over-HTTPS server" in r.detail
+    bob = w.client("bob")
+    bob.use_resolver(DOH, bootstrap="198.51.100.53")  # as a browser configured with it
+    assert bob.fetch("https://bakery.example/").ok
+    with pytest.raises(ValueError, match="bootstrap"):
+        bob.use_resolver(DOH, bootstrap="not-an-address")
+
+
+def test_client_options_are_checked_and_a_refused_client_leaves_nothing():
+    w = cs.worlds.football_night()
+    for options, error in [
+        ({"ip_version": 5}, ValueError),
+        ({"split_hello": 0}, ValueError),
+        ({"timeouts": 3}, TypeError),
+    ]:
+        with pytest.raises(error):
+            w.client("eve", **options)
+    assert "eve" not in w.hosts
+    assert w.client("eve").address == w.client("eve").host.address  # the name is free again
+    with pytest.raises(ValueError, match="dns"):
+        cs.Timeouts(dns=float("nan"))
+    with pytest.raises(ValueError, match="port"):
+        w.client("eve").fetch("https://bakery.example:0/")

@@ -6,7 +6,7 @@ from helpers import censored
 
 import censorsim as cs
 from censorsim import Blocklist
-from censorsim.dns import Zone
+from censorsim.protocols.dns import Zone
 
 STREAM = "futbol-stream.example"
 

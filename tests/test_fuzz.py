@@ -47,7 +47,7 @@ from censorsim.censors import (
     ThrottleOnSNI,
     Verdict,
 )
-from censorsim.tls import CertificateAuthority, TLSClientSession
+from censorsim.protocols.tls import CertificateAuthority, TLSClientSession
 from censorsim.wire import (
     TCP_FLAGS,
     Incomplete,

@@ -224,7 +224,7 @@ def _python_ssl_client_hello_without_sni() -> bytes:
     ssl (OpenSSL) through censorsim's CA, with server_hostname=None."""
     import random
 
-    from censorsim.tls import CertificateAuthority, TLSClientSession
+    from censorsim.protocols.tls import CertificateAuthority, TLSClientSession
 
     ca = CertificateAuthority(0)
     return TLSClientSession(ca.client_context(), None, random.Random(3)).start()

@@ -10,46 +10,49 @@ Start with lesson 00 (``lessons/00-welcome.ipynb``)::
     r.ok, r.failure, r.trace.summary()
 
 Nothing here ever touches a real network: packets are bytes in memory, time is virtual.
+The package's layers are drawn in ``src/censorsim/README.md``.
 """
 
 from censorsim import _scapy as _quiet_scapy  # noqa: F401  (silences scapy before any import)
-from censorsim import censors, grading, measure, viz, wire, worlds
+from censorsim import censors, core, grading, measure, observe, protocols, wire, worlds
 from censorsim.blocklist import Blocklist
-from censorsim.censors import (
-    BlockpageOnHost,
-    BlockpageOnQName,
-    CensorEngine,
-    DropDNSOnQName,
-    DropOnIP,
-    DropOnSNI,
-    IgnoreOnQName,
-    NXDomainOnQName,
-    RefuseOnQName,
-    ResetOnIP,
-    ResetOnSNI,
-    SinkholeOnQName,
-    SpoofDNSOnQName,
-    ThrottleOnSNI,
-    Verdict,
+from censorsim.censors import *  # noqa: F403  (every rule, the engine, Verdict...)
+from censorsim.client import (
+    FAILURES,
+    Attempt,
+    Client,
+    FetchResult,
+    Hop,
+    Redirect,
+    Timeouts,
+    TracerouteResult,
 )
-from censorsim.client import FAILURES, Client, FetchResult, Timeouts
-from censorsim.dns import DNSLookup
+from censorsim.core.net import Host, Internet, Network, Router
 from censorsim.names import normalize_name
-from censorsim.net import Host, Network, World
-from censorsim.trace import Trace, TraceEvent
-from censorsim.viz import COLORS
-from censorsim.web import Site
-from censorsim.wire import Incomplete, MalformedPacket, Packet, extract_sni
+from censorsim.observe import COLORS, Trace, TraceEvent
+from censorsim.protocols.dns import DNSLookup
+from censorsim.protocols.web import Site
+from censorsim.wire import Incomplete, MalformedPacket, Packet, extract_sni, parse_client_hello
+from censorsim.worlds import World
 
-__version__ = "0.1.0"
+#: The course's figures module (colours, style, ladder): lessons call it ``cs.viz``.
+viz = observe
+
+__version__ = "0.2.0"
 
 __all__ = [
     "World",
+    "Internet",
     "Network",
+    "Router",
     "Host",
     "Client",
     "FetchResult",
+    "Attempt",
+    "Redirect",
     "Timeouts",
+    "TracerouteResult",
+    "Hop",
     "FAILURES",
     "DNSLookup",
     "Site",
@@ -57,29 +60,19 @@ __all__ = [
     "Trace",
     "TraceEvent",
     "Blocklist",
-    "CensorEngine",
-    "Verdict",
-    "NXDomainOnQName",
-    "RefuseOnQName",
-    "IgnoreOnQName",
-    "SinkholeOnQName",
-    "BlockpageOnQName",
-    "SpoofDNSOnQName",
-    "DropDNSOnQName",
-    "DropOnIP",
-    "ResetOnIP",
-    "DropOnSNI",
-    "ResetOnSNI",
-    "ThrottleOnSNI",
-    "BlockpageOnHost",
+    *censors.__all__,
     "extract_sni",
+    "parse_client_hello",
     "Incomplete",
     "MalformedPacket",
     "normalize_name",
     "COLORS",
     "censors",
+    "core",
     "grading",
     "measure",
+    "observe",
+    "protocols",
     "viz",
     "wire",
     "worlds",

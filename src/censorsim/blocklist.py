@@ -230,6 +230,14 @@ class Blocklist:
         return None
 
     # -- the list as a collection ------------------------------------------------------
+    def has_names(self) -> bool:
+        """Whether the list holds host names (or name patterns)."""
+        return bool(self._names or self._patterns)
+
+    def has_addresses(self) -> bool:
+        """Whether the list holds addresses or prefixes."""
+        return bool(self._addresses or self._prefixes)
+
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -1,23 +1,42 @@
-"""The client: what a browser does to fetch a URL, stage by stage (lessons 00-02).
+"""The client: what a browser does to fetch a URL, stage by stage (lessons 00-04).
 
 Theory of operation
 -------------------
 ``client.fetch("https://bakery.example/")`` does what a browser does, in order:
 
 1. **DNS**: look the name up (in the client's own cache first, then with the configured
-   resolver: the ISP's, a public one by address, or DNS over HTTPS);
-2. **TCP**: open a connection to the first address of the answer;
+   resolver: the ISP's, a public one by address, or DNS over HTTPS). A dual-stack client
+   asks for AAAA and A records at once, AAAA first (RFC 8305 section 3).
+2. **Connect**: try the addresses of the answer the way browsers do (Happy Eyeballs v2,
+   RFC 8305): IPv6 and IPv4 addresses interleaved, IPv6 first; a new attempt starts
+   every 250 ms (the Connection Attempt Delay) while earlier ones are still waiting, or
+   at once when one fails; the first connection to succeed wins and the others are
+   abandoned. So blocking one address of a site that has several does little, and a
+   site is only unreachable when every address is.
 3. **TLS** (https only): handshake, sending the name in the ClientHello (SNI) and
-   checking the certificate against it;
-4. **HTTP**: send ``GET`` with a ``Host`` header and read the answer.
+   checking the certificate against it, at the world's virtual time.
+4. **HTTP**: send ``GET`` with a ``Host`` header (through h11) and read the answer;
+   follow redirects (up to 10, as :data:`MAX_REDIRECTS` says), each one a new fetch of the
+   ``Location``, the earlier answers kept in ``r.history``.
 
 A fetch fails at the first stage that fails, and the failure is named ``stage:outcome``,
-the way OONI names failures: ``dns:nxdomain``, ``dns:refused``, ``dns:timeout``,
-``tcp:timeout``, ``tcp:refused``, ``tcp:reset``, ``tls:reset``, ``tls:timeout``,
-``tls:certificate``, ``http:reset``, ``http:timeout``. Each censorship method leaves its
-own signature in that list, which is what lessons 02-04 and lab04 are about. A fetch is
-``ok`` when an HTTP answer with a 2xx or 3xx status arrived; a block page arrives as an
-HTTP answer too, with status 451 and no failure, so ``ok`` is False and ``failure`` None.
+the way OONI names failures (see :data:`FAILURES`). Each censorship method leaves its own
+signature in that list, which is what lessons 02-04 and lab04 are about. A fetch is
+``ok`` when an HTTP answer with a 2xx status arrived after the redirects; a block page
+arrives as an HTTP answer too, with status 451 and no failure, so ``ok`` is False and
+``failure`` None.
+
+Connections go through a **transport** (the seam where QUIC plugs in, lesson 04):
+``transport.open(...)`` makes a channel to one address, ``channel.request(...)`` does
+one exchange on it. :class:`TCPTransport` is TCP, then TLS when the URL is https.
+
+``client.traceroute(target, ...)`` sends probes with growing TTLs and reports who
+answers at each hop; with a ``payload`` that a censor reacts to, the TTL at which the
+probes stop meeting routers and start meeting the censor tells where it sits (the method
+of CenTrace, Sundara Raman et al., IMC 2022).
+
+DNS over HTTPS looks its own server's name up with the system resolver first, as Firefox
+and Chrome do, unless the client is given the server's address (``bootstrap=``).
 
 Timeouts (in virtual seconds, see :class:`Timeouts`) cost no real time.
 """
@@ -27,25 +46,44 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from typing import Protocol
+from urllib.parse import urljoin, urlsplit
 
 import dns.message
 import dns.rcode
 import dns.rdatatype
 
-from censorsim.dns import DNSCache, DNSLookup, _answer_ttl, failure_for_rcode, udp_lookup
+from censorsim.core.clock import Event, check_seconds, first_of
+from censorsim.core.net import Host
 from censorsim.names import normalize_name
-from censorsim.sim import Event
-from censorsim.tcp import TCPError
-from censorsim.tls import TLSClientSession, TLSError
-from censorsim.wire import IPAddress, MalformedPacket, parse_dns
+from censorsim.observe.trace import Recording, Trace
+from censorsim.protocols.dns import (
+    DNSCache,
+    DNSLookup,
+    _answer_ttl,
+    failure_for_rcode,
+    udp_lookup,
+)
+from censorsim.protocols.http import ResponseReader, request_bytes
+from censorsim.protocols.tcp import TCPError, TCPSocket, TCPStack
+from censorsim.protocols.tls import CertificateAuthority, TLSClientSession, TLSError
+from censorsim.wire import IPAddress, MalformedPacket, Packet, describe, parse_dns
 
-if TYPE_CHECKING:
-    from censorsim.net import Host, World
-    from censorsim.trace import Trace
-
-__all__ = ["Client", "FetchResult", "Timeouts", "FAILURES"]
+__all__ = [
+    "Client",
+    "FetchResult",
+    "Timeouts",
+    "Attempt",
+    "Redirect",
+    "Transport",
+    "TCPTransport",
+    "TracerouteResult",
+    "Hop",
+    "FAILURES",
+    "MAX_REDIRECTS",
+    "CONNECTION_ATTEMPT_DELAY",
+    "RESOLUTION_DELAY",
+]
 
 FAILURES = (
     "dns:nxdomain",
@@ -59,7 +97,13 @@ FAILURES = (
     "tls:certificate",
     "http:reset",
     "http:timeout",
+    "http:malformed",
+    "http:too-many-redirects",
+    "http:bad-redirect",
 )
+MAX_REDIRECTS = 10
+CONNECTION_ATTEMPT_DELAY = 0.250  # RFC 8305 section 5: the recommended 250 ms
+RESOLUTION_DELAY = 0.050  # RFC 8305 section 3: wait this long for AAAA after A
 
 
 @dataclass(frozen=True)
@@ -67,8 +111,8 @@ class Timeouts:
     """How long each stage may take, in virtual seconds.
 
     ``dns`` is per attempt (``dns_attempts`` attempts, like a stub resolver), ``connect``
-    is the TCP handshake with its SYN retransmissions, ``tls`` the TLS handshake, ``http``
-    the wait for a complete answer.
+    is one TCP handshake with its SYN retransmissions (each address gets its own),
+    ``tls`` the TLS handshake, ``http`` the wait for a complete answer.
     """
 
     dns: float = 5.0
@@ -77,10 +121,49 @@ class Timeouts:
     tls: float = 10.0
     http: float = 15.0
 
+    def __post_init__(self) -> None:
+        for name in ("dns", "connect", "tls", "http"):
+            check_seconds(getattr(self, name), f"Timeouts.{name}", allow_zero=False)
+        n = self.dns_attempts
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
+            raise ValueError(f"Timeouts.dns_attempts={n!r}: expected a whole number from 1 to 10")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One connection attempt to one address (Happy Eyeballs makes several)."""
+
+    address: IPAddress
+    started: float
+    ended: float
+    failure: str | None  # None: this attempt won
+    detail: str = ""
+
+    def __repr__(self) -> str:
+        outcome = "connected" if self.failure is None else self.failure
+        if self.failure == "abandoned":
+            outcome = "abandoned (another address won)"
+        return f"<Attempt {self.address} at {self.started:.3f} s: {outcome}>"
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """An answer that sent the client elsewhere (kept in ``FetchResult.history``)."""
+
+    url: str
+    status: int
+    location: str | None
+    address: IPAddress | None
+
 
 @dataclass(frozen=True, repr=False)
 class FetchResult:
-    """What a fetch returned: success or the stage that failed, and the full trace."""
+    """What a fetch returned: success or the stage that failed, and the full trace.
+
+    ``url`` is the URL asked for and ``final_url`` the last one fetched (after
+    redirects); ``history`` holds the redirects followed; ``attempts`` the connection
+    attempts of the last step (one per address tried).
+    """
 
     url: str
     ok: bool
@@ -95,6 +178,9 @@ class FetchResult:
     elapsed: float
     tls_version: str | None = None
     trace: Trace | None = field(default=None, compare=False)
+    history: tuple[Redirect, ...] = ()
+    attempts: tuple[Attempt, ...] = ()
+    final_url: str = ""
 
     @property
     def stage(self) -> str | None:
@@ -116,53 +202,236 @@ class _Exchange:
     tls_version: str | None = None
 
 
-class _ResponseReader:
-    """Reads one HTTP/1.1 response with Content-Length, or until the end of the stream."""
+class _StageFailure(Exception):
+    def __init__(self, failure: str, detail: str, attempts: tuple = ()):
+        super().__init__(detail)
+        self.failure, self.detail, self.attempts = failure, detail, attempts
+
+
+class Cancel:
+    """Handed to a transport's ``open``: when the client abandons the attempt (another
+    address won), ``cancel()`` runs what the transport registered (closing its socket)."""
 
     def __init__(self) -> None:
-        self.buf = bytearray()
-        self.status: int | None = None
-        self.headers: dict[str, str] = {}
-        self.length: int | None = None
-        self.body_at = -1
-        self.done = False
-        self.error = ""
+        self.cancelled = False
+        self._actions: list = []
 
-    def feed(self, data: bytes) -> None:
-        self.buf += data
-        if self.body_at < 0:
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            lines = bytes(self.buf[:end]).decode("latin-1").split("\r\n")
-            parts = lines[0].split(" ", 2)
-            if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
-                self.error = f"not an HTTP response: {lines[0][:60]!r}"
-                self.done = True
-                return
-            self.status = int(parts[1])
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                self.headers[name.strip().lower()] = value.strip()
-            length = self.headers.get("content-length")
-            self.length = int(length) if length and length.isdigit() else None
-            self.body_at = end + 4
-        if self.length is not None and len(self.buf) - self.body_at >= self.length:
-            self.done = True
+    def on_cancel(self, action) -> None:
+        self._actions.append(action)
 
-    def eof(self) -> None:
-        if self.body_at >= 0 and self.length is None:
-            self.done = True  # a body delimited by the end of the connection
+    def cancel(self) -> None:
+        if not self.cancelled:
+            self.cancelled = True
+            for action in self._actions:
+                action()
+
+
+# -- the transport seam ------------------------------------------------------------------
+class Channel(Protocol):
+    """A connection to one address, on which one request can be made."""
+
+    def request(self, request: bytes) -> Generator[Event, object, _Exchange]: ...
+
+    def abandon(self) -> None: ...
+
+
+class Transport(Protocol):
+    """How a client reaches an address: TCP (+TLS) today, QUIC as well in lesson 04.
+
+    ``open`` is the part Happy Eyeballs races (raise :class:`_StageFailure` with a
+    ``stage:outcome`` failure); ``channel.request`` does the rest of the exchange.
+    """
+
+    name: str
+
+    def open(
+        self,
+        client: Client,
+        address: IPAddress,
+        port: int,
+        server_name: str,
+        secure: bool,
+        cancel: Cancel,
+    ) -> Generator[Event, object, Channel]: ...
+
+
+class TCPTransport:
+    """TCP, then TLS when ``secure``, then HTTP/1.1."""
+
+    name = "tcp"
+
+    def open(self, client, address, port, server_name, secure, cancel=None):
+        t = client.timeouts
+        try:
+            sock = client._tcp.connect(address, port)
+        except OSError as exc:
+            raise _StageFailure("tcp:timeout", str(exc)) from None
+        if cancel is not None:
+            cancel.on_cancel(sock.abort)  # a browser closes the sockets of losing attempts
+        try:
+            yield from sock.wait_connected(t.connect)
+            if cancel is not None and cancel.cancelled:
+                raise _StageFailure("abandoned", "another address connected first")
+        except TCPError as exc:
+            detail = {
+                "timeout": f"no answer to SYN from {address}:{port} within {t.connect:g} s",
+                "refused": f"{address}:{port} answered the SYN with a RST",
+                "reset": f"the connection to {address}:{port} was reset while opening",
+            }[exc.kind]
+            raise _StageFailure(f"tcp:{exc.kind}", detail) from None
+        return _TCPChannel(client, sock, server_name, secure)
+
+
+class _TCPChannel:
+    def __init__(self, client: Client, sock: TCPSocket, server_name: str, secure: bool):
+        self.client, self.sock, self.server_name, self.secure = client, sock, server_name, secure
+
+    def abandon(self) -> None:
+        self.sock.reset()
+
+    def request(self, request: bytes) -> Generator[Event, object, _Exchange]:
+        """TLS if asked, then one HTTP request and its response.
+
+        ``server_name`` is what the certificate must match: a host name (also sent as
+        SNI) or an address literal (not sent).
+        """
+        out = _Exchange()
+        try:
+            session = (yield from self._handshake()) if self.secure else None
+            if session is not None:
+                out.tls_version = session.version
+                self.sock.send(session.send(request))
+            else:
+                self.sock.send(request)
+            response = yield from self._read(session)
+        except _StageFailure as exc:
+            out.failure, out.detail = exc.failure, exc.detail
+            return out
+        out.status = response.status
+        out.headers = dict(response.header_map)
+        out.body = response.body
+        return out
+
+    def _recv(self, deadline: float, stage: str, timeout: float):
+        """The next bytes from the server, or a ``stage:`` failure when the connection
+        breaks or the deadline passes."""
+        try:
+            return (yield from self.sock.recv(deadline - self.client.host.internet.now))
+        except TCPError as exc:
+            self.sock.abort()
+            raise _StageFailure(*_broken(stage, exc, timeout)) from None
+
+    def _handshake(self):
+        client, conn = self.client, self.sock
+        internet = client.host.internet
+        timeout = client.timeouts.tls
+        session = TLSClientSession(
+            client.ca.client_context(),
+            self.server_name,
+            client._tls_rng,
+            now=internet.epoch + internet.now,
+        )
+        for segment in _split(session.start(), client.split_hello, self.server_name):
+            conn.send(segment)  # each call leaves as its own TCP segment
+        deadline = internet.now + timeout
+        while not session.handshake_done:
+            data = yield from self._recv(deadline, "tls", timeout)
+            if not data:
+                conn.close()
+                raise _StageFailure(
+                    "tls:reset", "the server closed the connection during the TLS handshake"
+                )
+            try:
+                reply, _ = session.feed(data)
+            except TLSError as exc:
+                if exc.alert:
+                    conn.send(exc.alert)
+                conn.close()
+                if exc.kind == "certificate":
+                    raise _StageFailure(
+                        "tls:certificate", f"certificate verification failed: {exc}"
+                    ) from None
+                raise _StageFailure("tls:reset", f"TLS handshake failed: {exc}") from None
+            if reply:
+                conn.send(reply)
+        return session
+
+    def _read(self, session):
+        conn = self.sock
+        timeout = self.client.timeouts.http
+        reader = ResponseReader()
+        deadline = self.client.host.internet.now + timeout
+        while not reader.done:
+            data = yield from self._recv(deadline, "http", timeout)
+            if not data:
+                reader.eof()
+                break
+            if session is not None:
+                try:
+                    _, data = session.feed(data)
+                except TLSError as exc:
+                    conn.abort()
+                    raise _StageFailure("http:reset", f"TLS error while reading: {exc}") from None
+                reader.feed(data)
+                if session.closed:
+                    reader.eof()
+            else:
+                reader.feed(data)
+        conn.close()
+        if reader.response is None:
+            if reader.error and reader.started and "ended before" not in reader.error:
+                raise _StageFailure("http:malformed", reader.error)
+            raise _StageFailure(
+                "http:reset", reader.error or "the connection ended before the HTTP answer came"
+            )
+        return reader.response
+
+
+_WAITING_FOR = {"tls": "TLS handshake answer", "http": "complete HTTP answer"}
+
+
+def _broken(stage: str, exc: TCPError, timeout: float) -> tuple[str, str]:
+    """The failure and its explanation when the connection broke during ``stage``."""
+    if exc.kind == "timeout":
+        return f"{stage}:timeout", f"no {_WAITING_FOR[stage]} within {timeout:g} s"
+    return f"{stage}:reset", f"the connection was reset while waiting for the {_WAITING_FOR[stage]}"
+
+
+def _split(hello: bytes, at: int | str | None, sni: str | None) -> list[bytes]:
+    if at is None:
+        return [hello]
+    if at == "sni":
+        where = hello.find(sni.encode()) if sni else -1
+        if where < 0:
+            return [hello]
+        at = where + max(1, len(sni) // 2)
+    if not 0 < at < len(hello):
+        raise ValueError(f"split_hello={at} is outside the {len(hello)}-byte ClientHello")
+    return [hello[:at], hello[at:]]
+
+
+# -- URLs ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _URL:
+    text: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    literal: bool
 
     @property
-    def body(self) -> bytes:
-        if self.body_at < 0:
-            return b""
-        end = None if self.length is None else self.body_at + self.length
-        return bytes(self.buf[self.body_at : end])
+    def secure(self) -> bool:
+        return self.scheme == "https"
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.secure else 80
+        host = f"[{self.host}]" if self.literal and ":" in self.host else self.host
+        return host if self.port == default else f"{host}:{self.port}"
 
 
-def _parse_url(url: str) -> tuple[str, str, int, str, bool]:
+def _parse_url(url: object) -> _URL:
     if not isinstance(url, str):
         raise ValueError(f"{url!r} is not a URL: expected a str such as 'https://bakery.example/'")
     parts = urlsplit(url)
@@ -174,9 +443,13 @@ def _parse_url(url: str) -> tuple[str, str, int, str, bool]:
     if not parts.hostname:
         raise ValueError(f"{url!r} has no host name")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port
     except ValueError:
-        raise ValueError(f"{url!r} has an invalid port") from None
+        raise ValueError(f"{url!r} has an invalid port: expected 1 to 65535") from None
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    elif not 1 <= port <= 65535:
+        raise ValueError(f"{url!r} has port {port}: expected 1 to 65535")
     host = parts.hostname
     try:
         ipaddress.ip_address(host)
@@ -187,16 +460,34 @@ def _parse_url(url: str) -> tuple[str, str, int, str, bool]:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return parts.scheme, host, port, path, literal
+    return _URL(url, parts.scheme, host, port, path, literal)
+
+
+def _interleave(addresses: tuple[IPAddress, ...]) -> list[IPAddress]:
+    """RFC 8305 section 4: alternate families, IPv6 first."""
+    v6 = [a for a in addresses if a.version == 6]
+    v4 = [a for a in addresses if a.version == 4]
+    out = []
+    for i in range(max(len(v6), len(v4))):
+        if i < len(v6):
+            out.append(v6[i])
+        if i < len(v4):
+            out.append(v4[i])
+    return out
+
+
+_IP_VERSIONS = {4: (4,), 6: (6,), "dual": (6, 4)}
 
 
 class Client:
-    """A computer that fetches URLs: a subscriber of an ISP, or the control vantage point.
+    """A computer that fetches URLs: a subscriber of an ISP, or a vantage point.
 
     ``resolver`` is ``"isp"`` (the network's resolver), the address of a resolver (plain
     DNS over UDP), or a DNS-over-HTTPS URL such as ``"https://dns.resolver.example/dns-query"``.
     The client keeps its own DNS cache, honouring TTLs, as operating systems and browsers
-    do (``flush_dns()`` empties it).
+    do (``flush_dns()`` empties it). ``ip_version`` is 4 (IPv4 only, the default), 6
+    (IPv6 only) or ``"dual"`` (both, Happy Eyeballs). ``ca`` is the authority the client
+    trusts.
 
     ``split_hello`` sends the TLS ClientHello in two TCP segments, split at that byte
     offset, or in the middle of the server name with ``"sni"`` (an evasion against
@@ -205,26 +496,39 @@ class Client:
 
     def __init__(
         self,
-        world: World,
         host: Host,
-        resolver: str = "isp",
         *,
-        ip_version: int = 4,
+        ca: CertificateAuthority,
+        resolver: str = "isp",
+        system_resolver: IPAddress | None = None,
+        ip_version: int | str = 4,
         timeouts: Timeouts | None = None,
         dns_cache: bool = True,
         split_hello: int | str | None = None,
+        transport: Transport | None = None,
     ):
-        self.world = world
         self.host = host
+        self.ca = ca
+        if timeouts is not None and not isinstance(timeouts, Timeouts):
+            raise TypeError(f"timeouts={timeouts!r}: expected a cs.Timeouts(...)")
         self.timeouts = timeouts or Timeouts()
         self.cache = DNSCache() if dns_cache else None
-        if ip_version not in (4, 6):
-            raise ValueError(f"ip_version={ip_version!r}: expected 4 or 6")
+        if ip_version not in _IP_VERSIONS:
+            raise ValueError(f"ip_version={ip_version!r}: expected 4, 6 or 'dual'")
         self.ip_version = ip_version
+        if split_hello is not None and split_hello != "sni":
+            if isinstance(split_hello, bool) or not isinstance(split_hello, int) or split_hello < 1:
+                raise ValueError(
+                    f"split_hello={split_hello!r}: expected a positive byte offset, 'sni' or None"
+                )
         self.split_hello = split_hello
+        self.transport = transport or TCPTransport()
+        self._tcp = TCPStack.of(host)
+        self._tls_rng = host.internet.rng(f"tls:{host.name}")
+        self._system_server = system_resolver
         self._resolver_spec = ""
         self._server: IPAddress | None = None
-        self._doh: tuple[str, str, IPAddress] | None = None
+        self._doh: tuple[str, str, IPAddress | None] | None = None
         self.use_resolver(resolver)
 
     def __repr__(self) -> str:
@@ -252,30 +556,39 @@ class Client:
     def use_resolver(self, resolver: str, bootstrap: str | None = None) -> None:
         """Switch resolver: ``"isp"``, an address, or a DNS-over-HTTPS URL.
 
-        For DNS over HTTPS, ``bootstrap`` is the address of the DoH server (browsers ship
-        it, so no plain DNS query reveals it); by default it is taken from the world.
-        The client's DNS cache is emptied, as a browser does when its settings change.
+        For DNS over HTTPS, ``bootstrap`` is the address of the DoH server. Without it the
+        client looks the DoH server's name up with its system resolver first, as browsers
+        do, so a resolver that refuses that name breaks DoH. The client's DNS cache is
+        emptied, as a browser does when its settings change.
         """
         if self.cache is not None:
             self.cache.clear()
+        if not isinstance(resolver, str):
+            raise TypeError(f"resolver={resolver!r}: expected 'isp', an address or an https:// URL")
         if resolver == "isp":
-            own = self.host.network.resolver
+            own = getattr(self.host.network, "resolver", None)
             if own is None:
                 raise ValueError(
                     f"{self.host.name}'s network {self.host.network.name!r} has no resolver; "
                     "give a resolver address instead"
                 )
             self._server, self._doh = own.address, None
-        elif isinstance(resolver, str) and resolver.startswith("https://"):
+            self._system_server = self._system_server or own.address
+        elif resolver.startswith("https://"):
             parts = urlsplit(resolver)
             name = normalize_name(parts.hostname or "")
-            if bootstrap is None:
-                addrs = self.world.zone.addresses(name)
-                if not addrs:
-                    raise ValueError(f"DoH server {name!r} is not in this world: give bootstrap=")
-                address = addrs[0]
-            else:
-                address = ipaddress.ip_address(bootstrap)
+            address = None
+            if bootstrap is not None:
+                try:
+                    address = ipaddress.ip_address(bootstrap)
+                except ValueError:
+                    raise ValueError(f"bootstrap={bootstrap!r} is not an IP address") from None
+            elif self._system_server is None and self._server is None:
+                raise ValueError(
+                    f"{self.host.name} has no system resolver to look {name!r} up: "
+                    "give bootstrap=<address of the DoH server>"
+                )
+            self._system_server = self._system_server or self._server
             self._server, self._doh = None, (name, parts.path or "/dns-query", address)
         else:
             try:
@@ -285,6 +598,7 @@ class Client:
                     f"resolver {resolver!r} is not 'isp', an IP address or an https:// DoH URL"
                 ) from None
             self._doh = None
+            self._system_server = self._system_server or self._server
         self._resolver_spec = resolver
 
     def flush_dns(self) -> None:
@@ -300,32 +614,89 @@ class Client:
         ``late``: a client that waits can notice an injected answer.
         """
         name = normalize_name(name)
+        wait = check_seconds(wait, "wait")
+        if not isinstance(rdtype, str):
+            raise TypeError(f"rdtype={rdtype!r}: expected a record type such as 'A'")
         try:
             code = dns.rdatatype.from_text(rdtype)
         except dns.rdatatype.UnknownRdatatype:
             raise ValueError(f"rdtype {rdtype!r} is not a DNS record type such as 'A'") from None
         if code not in (dns.rdatatype.A, dns.rdatatype.AAAA):
             raise ValueError(f"rdtype {rdtype!r}: the simulated DNS serves 'A' and 'AAAA' only")
-        from censorsim.trace import Recording
-
-        with Recording(self.world, self.host.name) as rec:
-            lookup = self.world.run(self._lookup(name, code, wait=wait))
+        internet = self.host.internet
+        with Recording(internet, self.host.name) as rec:
+            lookup = internet.run(self._lookup(name, code, wait=wait))
         return replace(lookup, trace=rec.trace)
 
     def fetch(self, url: str) -> FetchResult:
         """Fetch ``url`` through the simulated network; returns a :class:`FetchResult`."""
         parsed = _parse_url(url)
-        from censorsim.trace import Recording
-
-        start = self.world.now
-        with Recording(self.world, self.host.name) as rec:
-            fields = self.world.run(self._fetch(url, *parsed))
+        internet = self.host.internet
+        start = internet.now
+        with Recording(internet, self.host.name) as rec:
+            fields = internet.run(self._fetch(parsed))
         return FetchResult(url=url, started=start, trace=rec.trace, **fields)
 
+    def traceroute(
+        self,
+        target: str,
+        *,
+        proto: str = "tcp",
+        port: int | None = None,
+        payload: bytes | str | None = None,
+        server_name: str | None = None,
+        max_ttl: int = 30,
+        timeout: float = 2.0,
+    ) -> TracerouteResult:
+        """Send probes with TTL 1, 2, 3... to ``target`` (a name or an address) and report
+        who answered each: routers (ICMP time exceeded), the destination, or a censor.
+
+        ``proto`` is ``"tcp"`` (SYN probes, or ``payload`` on an established connection)
+        or ``"udp"``. ``payload`` is bytes, ``"tls"`` (a ClientHello naming
+        ``server_name``, by default ``target``) or ``"http"`` (a GET with that Host).
+        """
+        return _run_traceroute(
+            self, target, proto=proto, port=port, payload=payload, server_name=server_name,
+            max_ttl=max_ttl, timeout=timeout,
+        )  # fmt: skip
+
     # -- the process ---------------------------------------------------------------------
-    def _fetch(self, url, scheme, host, port, path, literal) -> Generator[Event, object, dict]:
-        loop = self.world.loop
+    def _fetch(self, url: _URL) -> Generator[Event, object, dict]:
+        loop = self.host.internet.loop
         start = loop.now
+        history: list[Redirect] = []
+        while True:
+            step = yield from self._fetch_one(url)
+            status = step["status"]
+            location = step["headers"].get("location") if step["failure"] is None else None
+            if step["failure"] is not None or status is None or not 300 <= status < 400:
+                break
+            if status not in (301, 302, 303, 307, 308):
+                break
+            history.append(Redirect(url.text, status, location, step["address"]))
+            try:
+                if not location:
+                    raise ValueError(f"a {status} answer without a Location header")
+                url = _parse_url(urljoin(url.text, location))
+            except ValueError as exc:
+                step.update(failure="http:bad-redirect", detail=f"cannot follow redirect: {exc}")
+                break
+            if len(history) > MAX_REDIRECTS:
+                step.update(
+                    failure="http:too-many-redirects",
+                    detail=f"stopped after {MAX_REDIRECTS} redirects (last to {location})",
+                )
+                break
+        status = step["status"]
+        step.update(
+            ok=step["failure"] is None and status is not None and 200 <= status < 300,
+            elapsed=round(loop.now - start, 9),
+            history=tuple(history),
+            final_url=url.text,
+        )
+        return step
+
+    def _fetch_one(self, url: _URL) -> Generator[Event, object, dict]:
         result = dict(
             ok=False,
             status=None,
@@ -335,51 +706,142 @@ class Client:
             headers={},
             address=None,
             dns=None,
-            elapsed=0.0,
             tls_version=None,
+            attempts=(),
         )
-        if literal:
-            addresses = (ipaddress.ip_address(host),)
+        if url.literal:
+            addresses: tuple[IPAddress, ...] = (ipaddress.ip_address(url.host),)
         else:
-            rdtype = dns.rdatatype.AAAA if self.ip_version == 6 else dns.rdatatype.A
-            lookup = yield from self._lookup(host, rdtype)
+            lookup = yield from self._lookup_addresses(url.host)
             result["dns"] = lookup
             if lookup.failure:
-                result.update(
-                    failure=lookup.failure,
-                    detail=lookup.detail or _dns_detail(lookup),
-                    elapsed=round(loop.now - start, 9),
-                )
+                result.update(failure=lookup.failure, detail=lookup.detail or _dns_detail(lookup))
                 return result
             addresses = lookup.addresses
-        address = addresses[0]
-        result["address"] = address
-        default_port = 443 if scheme == "https" else 80
-        host_header = host if port == default_port else f"{host}:{port}"
-        if literal and address.version == 6:
-            host_header = f"[{host}]" if port == default_port else f"[{host}]:{port}"
-        request = (
-            f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: censorsim/0.1\r\n"
-            "Accept: */*\r\nConnection: close\r\n\r\n"
-        ).encode()
-        # For an address literal, OpenSSL verifies the address and sends no SNI (RFC 6066)
-        exchange = yield from self._exchange(address, port, scheme == "https", host, request)
-        body = exchange.body.decode("utf-8", "replace")
-        status = exchange.status
+        usable = tuple(a for a in addresses if self._can_reach(a))
+        if not usable:
+            families = "/".join(f"IPv{v}" for v in _IP_VERSIONS[self.ip_version])
+            result.update(
+                failure="tcp:timeout",
+                detail=f"no {families} address among {', '.join(map(str, addresses))}",
+            )
+            return result
+        request = request_bytes("GET", url.path, url.host_header)
+        try:
+            channel, attempts = yield from self._connect(_interleave(usable), url)
+        except _StageFailure as exc:
+            result.update(failure=exc.failure, detail=exc.detail, attempts=exc.attempts)
+            return result
+        winner = next(a for a in attempts if a.failure is None)
+        result.update(address=winner.address, attempts=tuple(attempts))
+        exchange = yield from channel.request(request)
         result.update(
-            ok=exchange.failure is None and status is not None and 200 <= status < 400,
             status=exchange.status,
             failure=exchange.failure,
             detail=exchange.detail,
-            body=body,
+            body=exchange.body.decode("utf-8", "replace"),
             headers=exchange.headers,
-            elapsed=round(loop.now - start, 9),
             tls_version=exchange.tls_version,
         )
         return result
 
+    def _can_reach(self, address: IPAddress) -> bool:
+        if address.version == 4 and address.is_loopback or address == ipaddress.ip_address("::1"):
+            return True
+        return any(a.version == address.version for a in self.host.addresses)
+
+    def _connect(self, addresses: list[IPAddress], url: _URL):
+        """Happy Eyeballs (RFC 8305 section 5): staggered attempts, the first to connect
+        wins and the others are abandoned. Returns ``(channel, attempts)``; raises
+        :class:`_StageFailure` when every attempt failed."""
+        loop = self.host.internet.loop
+        transport = self.transport
+        records: list[dict] = []
+        pending = list(addresses)
+        state: dict = {"winner": None, "running": 0, "wake": Event(loop)}
+
+        def attempt(record: dict):
+            try:
+                channel = yield from transport.open(
+                    self, record["address"], url.port, url.host, url.secure, record["cancel"]
+                )
+            except _StageFailure as exc:
+                record.update(ended=loop.now, failure=exc.failure, detail=exc.detail)
+            else:
+                record.update(ended=loop.now, channel=channel)
+                if state["winner"] is None:
+                    state["winner"] = record
+                    record["failure"] = None
+                else:
+                    record["failure"] = "abandoned"
+                    channel.abandon()
+            state["running"] -= 1
+            state["wake"].succeed()
+
+        def start_next() -> None:
+            record = dict(
+                address=pending.pop(0), started=loop.now, ended=None, failure="pending",
+                detail="", channel=None, cancel=Cancel(),
+            )  # fmt: skip
+            records.append(record)
+            state["running"] += 1
+            loop.process(attempt(record))
+
+        start_next()
+        while state["winner"] is None and (pending or state["running"]):
+            state["wake"] = wake = Event(loop)
+            if pending:
+                timer = loop.timeout(CONNECTION_ATTEMPT_DELAY)
+                yield first_of(loop, wake, timer)
+                timer.cancel()
+                if state["winner"] is None and pending:
+                    start_next()  # the delay passed, or an attempt failed: the next address
+            else:
+                yield wake
+        winner = state["winner"]
+        for record in records:
+            if record["failure"] == "pending":  # still waiting: abandon it
+                record.update(ended=loop.now, failure="abandoned")
+                record["cancel"].cancel()
+        done = tuple(
+            Attempt(r["address"], r["started"], r["ended"], r["failure"], r["detail"])
+            for r in records
+        )
+        if winner is None:
+            last = max(records, key=lambda r: r["ended"])
+            detail = last["detail"]
+            if len(records) > 1:
+                detail = f"{len(records)} addresses tried, all failed; the last: {detail}"
+            raise _StageFailure(last["failure"], detail, done)
+        return winner["channel"], done
+
+    # -- DNS -----------------------------------------------------------------------------
+    def _lookup_addresses(self, name: str) -> Generator[Event, object, DNSLookup]:
+        versions = _IP_VERSIONS[self.ip_version]
+        if len(versions) == 1:
+            rdtype = dns.rdatatype.AAAA if versions[0] == 6 else dns.rdatatype.A
+            return (yield from self._lookup(name, rdtype))
+        # dual stack: AAAA and A at once, AAAA first (RFC 8305 3). When the A answer comes
+        # first with addresses, wait at most the Resolution Delay for AAAA; when AAAA comes
+        # first, wait for A too (a simplification: RFC 8305 would start connecting at once)
+        loop = self.host.internet.loop
+        aaaa = loop.process(self._lookup(name, dns.rdatatype.AAAA))
+        a = loop.process(self._lookup(name, dns.rdatatype.A))
+        which, _ = yield first_of(loop, aaaa, a)
+        if which == 0:
+            if not a.triggered:
+                yield a
+        elif not aaaa.triggered:
+            if a.value.addresses:
+                timer = loop.timeout(RESOLUTION_DELAY)
+                yield first_of(loop, aaaa, timer)
+                timer.cancel()
+            else:
+                yield aaaa
+        return _merge(name, aaaa.value if aaaa.triggered else None, a.value)
+
     def _lookup(self, name: str, rdtype: int, wait: float = 0.0):
-        now = self.world.loop.now
+        now = self.host.internet.now
         rdtext = dns.rdatatype.to_text(rdtype)
         if self.cache is not None:
             hit = self.cache.get(name, rdtype, now)
@@ -412,25 +874,69 @@ class Client:
             self.cache.put(
                 name,
                 rdtype,
-                self.world.loop.now,
+                self.host.internet.now,
                 dns.rcode.from_text(lookup.rcode),
                 lookup.addresses,
                 lookup.ttl,
             )
         return lookup
 
+    def _doh_address(self, doh_name: str) -> Generator[Event, object, IPAddress | DNSLookup]:
+        """The DoH server's address: given, cached, or looked up with the system resolver."""
+        _, _, given = self._doh
+        if given is not None:
+            return given
+        versions = _IP_VERSIONS[self.ip_version]
+        rdtype = dns.rdatatype.AAAA if versions[0] == 6 else dns.rdatatype.A
+        if self.cache is not None:
+            hit = self.cache.get(doh_name, rdtype, self.host.internet.now)
+            if hit is not None and hit[1]:
+                return hit[1][0]
+        t = self.timeouts
+        lookup = yield from udp_lookup(
+            self.host, self._system_server, doh_name, rdtype, timeout=t.dns, attempts=t.dns_attempts
+        )
+        if lookup.failure or not lookup.addresses:
+            return lookup
+        if self.cache is not None and lookup.ttl:
+            self.cache.put(
+                doh_name,
+                rdtype,
+                self.host.internet.now,
+                dns.rcode.NOERROR,
+                lookup.addresses,
+                lookup.ttl,
+            )
+        return lookup.addresses[0]
+
     def _doh_lookup(self, name: str, rdtype: int):
-        doh_name, path, address = self._doh
-        query = dns.message.make_query(name, rdtype, id=0)  # RFC 8484 4.1: ID 0 for caching
-        wire = query.to_wire()
-        request = (
-            f"POST {path} HTTP/1.1\r\nHost: {doh_name}\r\nUser-Agent: censorsim/0.1\r\n"
-            "Content-Type: application/dns-message\r\nAccept: application/dns-message\r\n"
-            f"Content-Length: {len(wire)}\r\nConnection: close\r\n\r\n"
-        ).encode() + wire
-        exchange = yield from self._exchange(address, 443, True, doh_name, request)
+        doh_name, path, _ = self._doh
         rdtext = dns.rdatatype.to_text(rdtype)
         server = f"https://{doh_name}{path}"
+        address = yield from self._doh_address(doh_name)
+        if isinstance(address, DNSLookup):
+            failure = address.failure or "dns:nxdomain"
+            detail = (
+                f"could not look up the DNS-over-HTTPS server {doh_name!r} with the system "
+                f"resolver {self._system_server}: {failure}"
+            )
+            return DNSLookup(name, rdtext, server, None, (), None, failure, detail=detail)
+        query = dns.message.make_query(name, rdtype, id=0)  # RFC 8484 4.1: ID 0 for caching
+        wire = query.to_wire()
+        request = request_bytes(
+            "POST",
+            path,
+            doh_name,
+            [("Content-Type", "application/dns-message"), ("Accept", "application/dns-message")],
+            wire,
+        )
+        try:
+            channel = yield from self.transport.open(self, address, 443, doh_name, True, Cancel())
+        except _StageFailure as exc:
+            kind = "dns:timeout" if exc.failure.endswith("timeout") else "dns:refused"
+            detail = f"DNS over HTTPS to {address}: {exc.failure} ({exc.detail})"
+            return DNSLookup(name, rdtext, server, None, (), None, kind, detail=detail)
+        exchange = yield from channel.request(request)
         if exchange.failure is not None:
             kind = "dns:timeout" if exchange.failure.endswith("timeout") else "dns:refused"
             detail = f"DNS over HTTPS to {address}: {exchange.failure} ({exchange.detail})"
@@ -455,127 +961,335 @@ class Client:
             message=message,
         )
 
-    def _exchange(self, address, port, tls: bool, server_name: str, request: bytes):
-        """TCP, then TLS if asked, then one HTTP request and its response.
 
-        ``server_name`` is what the certificate must match: a host name (also sent as
-        SNI) or an address literal (not sent).
-        """
-        loop = self.world.loop
-        t = self.timeouts
-        out = _Exchange()
-        try:
-            conn = self.host.tcp_connect(address, port)
-        except OSError as exc:
-            out.failure, out.detail = "tcp:timeout", str(exc)
-            return out
-        try:
-            yield from conn.wait_connected(t.connect)
-        except TCPError as exc:
-            out.failure = f"tcp:{exc.kind}"
-            out.detail = {
-                "timeout": f"no answer to SYN from {address}:{port} within {t.connect:g} s",
-                "refused": f"{address}:{port} answered the SYN with a RST",
-                "reset": f"the connection to {address}:{port} was reset while opening",
-            }[exc.kind]
-            return out
-        session = None
-        if tls:
-            ctx = self.world.ca.client_context()
-            session = TLSClientSession(ctx, server_name, self.world.tls_rng)
-            for segment in _split(session.start(), self.split_hello, server_name):
-                conn.send(segment)  # each call leaves as its own TCP segment
-            deadline = loop.now + t.tls
-            while not session.handshake_done:
-                try:
-                    data = yield from conn.recv(deadline - loop.now)
-                except TCPError as exc:
-                    conn.abort()
-                    out.failure, out.detail = _broken("tls", exc, t.tls)
-                    return out
-                if not data:
-                    conn.close()
-                    out.failure = "tls:reset"
-                    out.detail = "the server closed the connection during the TLS handshake"
-                    return out
-                try:
-                    reply, _ = session.feed(data)
-                except TLSError as exc:
-                    if exc.alert:
-                        conn.send(exc.alert)
-                    conn.close()
-                    if exc.kind == "certificate":
-                        out.failure = "tls:certificate"
-                        out.detail = f"certificate verification failed: {exc}"
-                    else:
-                        out.failure = "tls:reset"
-                        out.detail = f"TLS handshake failed: {exc}"
-                    return out
-                if reply:
-                    conn.send(reply)
-            out.tls_version = session.version
-            conn.send(session.send(request))
-        else:
-            conn.send(request)
-        reader = _ResponseReader()
-        deadline = loop.now + t.http
-        while not reader.done:
-            try:
-                data = yield from conn.recv(deadline - loop.now)
-            except TCPError as exc:
-                conn.abort()
-                out.failure, out.detail = _broken("http", exc, t.http)
-                return out
-            if not data:
-                reader.eof()
-                break
-            if session is not None:
-                try:
-                    _, data = session.feed(data)
-                except TLSError as exc:
-                    conn.abort()
-                    out.failure, out.detail = "http:reset", f"TLS error while reading: {exc}"
-                    return out
-                if session.closed:
-                    reader.feed(data)
-                    reader.eof()
-                    break
-            reader.feed(data)
-        conn.close()
-        if not reader.done or reader.error:
-            out.failure = "http:reset"
-            out.detail = reader.error or "the connection ended before the HTTP answer was complete"
-            return out
-        out.status, out.headers, out.body = reader.status, reader.headers, reader.body
-        return out
-
-
-_WAITING_FOR = {"tls": "TLS handshake answer", "http": "complete HTTP answer"}
-
-
-def _broken(stage: str, exc: TCPError, timeout: float) -> tuple[str, str]:
-    """The failure and its explanation when the connection broke during ``stage``."""
-    if exc.kind == "timeout":
-        return f"{stage}:timeout", f"no {_WAITING_FOR[stage]} within {timeout:g} s"
-    return f"{stage}:reset", f"the connection was reset while waiting for the {_WAITING_FOR[stage]}"
-
-
-def _split(hello: bytes, at: int | str | None, sni: str | None) -> list[bytes]:
-    if at is None:
-        return [hello]
-    if at == "sni":
-        where = hello.find(sni.encode()) if sni else -1
-        if where < 0:
-            return [hello]
-        at = where + max(1, len(sni) // 2)
-    if not isinstance(at, int) or isinstance(at, bool):
-        raise ValueError(f"split_hello={at!r}: expected a byte offset, 'sni' or None")
-    if not 0 < at < len(hello):
-        raise ValueError(f"split_hello={at} is outside the {len(hello)}-byte ClientHello")
-    return [hello[:at], hello[at:]]
+def _merge(name: str, six: DNSLookup | None, four: DNSLookup) -> DNSLookup:
+    """One lookup for a dual-stack client: IPv6 and IPv4 addresses together."""
+    parts = [lk for lk in (six, four) if lk is not None]
+    addresses = tuple(a for lk in parts for a in lk.addresses)
+    if addresses:
+        ttls = [lk.ttl for lk in parts if lk.addresses and lk.ttl is not None]
+        return replace(
+            four if four.addresses else six,
+            rdtype="AAAA+A",
+            addresses=addresses,
+            ttl=min(ttls) if ttls else None,
+            failure=None,
+            rcode="NOERROR",
+        )
+    return replace(four, rdtype="AAAA+A")
 
 
 def _dns_detail(lookup: DNSLookup) -> str:
     if lookup.failure == "dns:timeout":
         return f"no DNS answer from {lookup.server}"
     return f"{lookup.server} answered {lookup.rcode}"
+
+
+# -- traceroute ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Hop:
+    """What came back for the probe with one TTL.
+
+    ``kind``: ``"time-exceeded"`` (a router said the TTL ran out), ``"answer"`` (the
+    destination answered as it should), ``"reset"`` (a RST came back), ``"unreachable"``
+    (an ICMP destination unreachable), or ``"none"`` (nothing within the timeout).
+    """
+
+    ttl: int
+    kind: str
+    address: IPAddress | None
+    name: str | None
+    rtt: float | None
+    detail: str = ""
+
+    def __repr__(self) -> str:
+        who = f"{self.name} ({self.address})" if self.name else str(self.address or "*")
+        rtt = f" {self.rtt * 1000:.1f} ms" if self.rtt is not None else ""
+        return f"<Hop {self.ttl}: {self.kind} from {who}{rtt}>"
+
+
+@dataclass(frozen=True)
+class TracerouteResult:
+    """The hops of a traceroute, and where the probes stopped meeting routers."""
+
+    target: str
+    address: IPAddress
+    proto: str
+    port: int
+    payload: bytes | None
+    hops: tuple[Hop, ...]
+    note: str = ""
+    trace: Trace | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def reached(self) -> bool:
+        """Whether the destination answered."""
+        return any(h.kind == "answer" for h in self.hops)
+
+    @property
+    def blocked_at(self) -> int | None:
+        """The first TTL whose probe met neither a router's ICMP nor the destination's
+        answer (a reset, silence, an unreachable), when no later probe did better: where a
+        censor acts on these probes. None when the destination answered."""
+        if self.reached:
+            return None
+        for hop in self.hops:
+            if hop.kind != "time-exceeded":
+                return hop.ttl
+        return None
+
+    @property
+    def last_router(self) -> Hop | None:
+        """The last hop that answered with time exceeded before :attr:`blocked_at`."""
+        stop = self.blocked_at
+        routers = [
+            h for h in self.hops if h.kind == "time-exceeded" and (stop is None or h.ttl < stop)
+        ]
+        return routers[-1] if routers else None
+
+    def summary(self) -> str:
+        lines = [f"traceroute to {self.target} ({self.address}), {self.proto} port {self.port}"]
+        for h in self.hops:
+            who = f"{h.name} ({h.address})" if h.name else (str(h.address) if h.address else "*")
+            rtt = f"{h.rtt * 1000:7.1f} ms" if h.rtt is not None else "      *   "
+            lines.append(f"{h.ttl:3d}  {rtt}  {h.kind:<14} {who}  {h.detail}".rstrip())
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _probe_answer(packet: Packet, probe: Packet) -> bool:
+    """Whether an ICMP error quotes ``probe`` (same addresses, protocol and ports)."""
+    quoted = packet.quoted()
+    return (
+        quoted is not None
+        and quoted.proto == probe.proto
+        and quoted.src == probe.src
+        and quoted.dst == probe.dst
+        and quoted.sport == probe.sport
+        and quoted.dport == probe.dport
+    )
+
+
+def _run_traceroute(
+    client: Client,
+    target: str,
+    *,
+    proto: str,
+    port: int | None,
+    payload: bytes | str | None,
+    server_name: str | None,
+    max_ttl: int,
+    timeout: float,
+) -> TracerouteResult:
+    if proto not in ("tcp", "udp"):
+        raise ValueError(f"proto={proto!r}: expected 'tcp' or 'udp'")
+    if isinstance(max_ttl, bool) or not isinstance(max_ttl, int) or not 1 <= max_ttl <= 255:
+        raise ValueError(f"max_ttl={max_ttl!r}: expected a whole number from 1 to 255")
+    timeout = check_seconds(timeout, "timeout", allow_zero=False)
+    if port is not None and (
+        isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535
+    ):
+        raise ValueError(f"port={port!r}: expected a port number from 1 to 65535")
+    if not isinstance(target, str):
+        raise TypeError(f"target={target!r}: expected a host name or an address as a str")
+    try:
+        address = ipaddress.ip_address(target)
+        name = server_name
+    except ValueError:
+        name = server_name or normalize_name(target)
+        address = None
+    if isinstance(payload, str):
+        if payload == "tls":
+            session = TLSClientSession(client.ca.client_context(), name, client._tls_rng)
+            data = session.start()
+        elif payload == "http":
+            data = request_bytes("GET", "/", name or str(address))
+        else:
+            raise ValueError(f"payload={payload!r}: expected bytes, 'tls', 'http' or None")
+    elif payload is None or isinstance(payload, bytes | bytearray):
+        data = bytes(payload) if payload is not None else None
+    else:
+        raise TypeError(f"payload={payload!r}: expected bytes, 'tls', 'http' or None")
+    if port is None:
+        port = (80 if payload == "http" else 443) if proto == "tcp" else 33434
+    internet = client.host.internet
+    with Recording(internet, client.host.name) as rec:
+        if address is None:
+            versions = _IP_VERSIONS[client.ip_version]
+            rdtype = dns.rdatatype.AAAA if versions[0] == 6 else dns.rdatatype.A
+            lookup = internet.run(client._lookup(name, rdtype))
+            if lookup.failure or not lookup.addresses:
+                return TracerouteResult(
+                    target, None, proto, port, data, (),
+                    note=f"cannot resolve {target!r}: {lookup.failure or 'no address'}",
+                    trace=rec.trace,
+                )  # fmt: skip
+            address = lookup.addresses[0]
+        hops, note = internet.run(_probes(client, address, proto, port, data, max_ttl, timeout))
+    return TracerouteResult(target, address, proto, port, data, tuple(hops), note, rec.trace)
+
+
+def _probes(client: Client, address, proto, port, payload, max_ttl, timeout):
+    """The traceroute process: one probe per TTL, raw packets through a tap (as a raw
+    socket would), so the host's TCP stack never answers for them."""
+    host = client.host
+    internet = host.internet
+    local = host.address_for(address)
+    isn_rng = internet.rng(f"traceroute:{host.name}")
+    hops: list[Hop] = []
+    note = ""
+    for ttl in range(1, max_ttl + 1):
+        sport = host.ephemeral_port()
+        box: dict = {}
+
+        def tap(p: Packet, box=box, sport=sport) -> bool:
+            if p.proto == "icmp":
+                probe = box.get("probe")
+                if probe is None or not _probe_answer(p, probe):
+                    return False
+                box.setdefault("icmp", p)
+            elif p.src == address and p.dport == sport and p.sport == port and p.proto == proto:
+                box.setdefault("replies", []).append(p)
+            else:
+                return False
+            waiter = box.pop("wake", None)
+            if waiter is not None:
+                waiter.succeed()
+            return True
+
+        host.add_tap(tap)
+        try:
+            hop, stop, why = yield from _one_probe(
+                host, local, address, proto, port, payload, ttl, sport, timeout, box, isn_rng
+            )
+        finally:
+            host.remove_tap(tap)
+        hops.append(hop)
+        if why:
+            note = why
+        if stop:
+            break
+    return hops, note
+
+
+def _one_probe(host, local, address, proto, port, payload, ttl, sport, timeout, box, rng):
+    internet = host.internet
+    loop = internet.loop
+    start = loop.now
+    ident = host.next_ident
+
+    def name_of(addr):
+        router = internet.router_at(addr)
+        if router is not None:
+            return router.name
+        h = internet.host_at(addr)
+        return h.name if h is not None else None
+
+    def first_reply(test):
+        """Wait for the first reply satisfying ``test`` (or ICMP); None on timeout."""
+        deadline = loop.now + timeout
+        while True:
+            icmp = box.get("icmp")
+            if icmp is not None:
+                return icmp
+            for p in box.get("replies", ()):
+                if test(p):
+                    return p
+            remaining = deadline - loop.now
+            if remaining <= 0:
+                return None
+            ev = Event(loop)
+            box["wake"] = ev
+            timer = loop.timeout(remaining)
+            yield first_of(loop, ev, timer)
+            timer.cancel()
+
+    def v4ident():
+        return ident() if local.version == 4 else 0
+
+    def send(**fields) -> Packet:
+        p = Packet(local, address, proto, sport, port, ident=v4ident(), **fields)
+        host.send(p)
+        return p
+
+    def icmp_hop(icmp: Packet) -> Hop:
+        kind = "time-exceeded" if icmp.icmp_kind == "time-exceeded" else "unreachable"
+        if kind == "unreachable" and icmp.src == address:
+            kind = "answer"  # the destination itself: nothing listens there, but reached
+        return Hop(
+            ttl, kind, icmp.src, name_of(icmp.src), round(loop.now - start, 9), icmp.icmp_kind
+        )
+
+    if proto == "udp":
+        box["probe"] = send(payload=payload if payload is not None else bytes(32), ttl=ttl)
+        reply = yield from first_reply(lambda p: True)
+        if reply is None:
+            return Hop(ttl, "none", None, None, None), False, ""
+        if reply.proto == "icmp":
+            hop = icmp_hop(reply)
+            return hop, hop.kind == "answer", ""
+        return (
+            Hop(
+                ttl,
+                "answer",
+                reply.src,
+                name_of(reply.src),
+                round(loop.now - start, 9),
+                "UDP reply",
+            ),
+            True,
+            "",
+        )
+
+    isn = rng.getrandbits(32)
+    if payload is None:
+        box["probe"] = send(flags="S", seq=isn, mss=1460 if local.version == 4 else 1440, ttl=ttl)
+        reply = yield from first_reply(lambda p: "S" in p.flags or "R" in p.flags)
+        if reply is None:
+            return Hop(ttl, "none", None, None, None), False, ""
+        if reply.proto == "icmp":
+            return icmp_hop(reply), False, ""
+        rtt = round(loop.now - start, 9)
+        if "R" in reply.flags:
+            return Hop(ttl, "reset", reply.src, name_of(reply.src), rtt, "RST"), True, ""
+        send(flags="R", seq=(isn + 1) % 2**32)  # as tcptraceroute does: close at once
+        return Hop(ttl, "answer", reply.src, name_of(reply.src), rtt, "SYN-ACK"), True, ""
+    # with a payload: a handshake at full TTL, then the payload with TTL = ttl
+    send(flags="S", seq=isn, mss=1460 if local.version == 4 else 1440)
+    synack = yield from first_reply(lambda p: "S" in p.flags or "R" in p.flags)
+    rtt = round(loop.now - start, 9)
+    if synack is None or synack.proto == "icmp" or "R" in synack.flags:
+        kind = "none" if synack is None else ("reset" if synack.proto == "tcp" else "unreachable")
+        why = (
+            "the TCP handshake itself failed: something blocks the address, not the payload "
+            "(try payload=None)"
+        )
+        who = None if synack is None else synack.src
+        return (
+            Hop(ttl, kind, who, name_of(who) if who else None, rtt if who else None, "handshake"),
+            True,
+            why,
+        )
+    box["replies"] = []
+    server_isn = synack.seq
+    mine = (isn + 1) % 2**32
+    theirs = (server_isn + 1) % 2**32
+    send(flags="A", seq=mine, ack=theirs)
+    box["probe"] = send(flags="PA", seq=mine, ack=theirs, payload=payload, ttl=ttl)
+    end = (mine + len(payload)) % 2**32
+    reply = yield from first_reply(
+        lambda p: "R" in p.flags or bool(p.payload) or (p.ack - end) % 2**32 < 2**31
+    )
+    send(flags="R", seq=end)  # tear the connection down
+    if reply is None:
+        return Hop(ttl, "none", None, None, None), False, ""
+    if reply.proto == "icmp":
+        return icmp_hop(reply), False, ""
+    rtt = round(loop.now - start, 9)
+    if "R" in reply.flags:
+        return Hop(ttl, "reset", reply.src, name_of(reply.src), rtt, "RST"), True, ""
+    return Hop(ttl, "answer", reply.src, name_of(reply.src), rtt, describe(reply)), True, ""

@@ -22,7 +22,7 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from censorsim.net import Network, World
+    from censorsim.core.net import Internet, Network
 
 __all__ = ["is_bogon", "network_of", "SIMULATED_PUBLIC"]
 
@@ -72,13 +72,10 @@ def is_bogon(address) -> bool:
     return any(addr.version == net.version and addr in net for net in _BOGONS)
 
 
-def network_of(world: World, address) -> Network | None:
+def network_of(world: Internet, address) -> Network | None:
     """The network (autonomous system) that ``address`` belongs to in ``world``, or None."""
-    addr = ipaddress.ip_address(address)
-    host = world.host_at(addr)
-    if host is not None:
-        return host.network
-    for net in world.networks.values():
-        if net.owns(addr):
-            return net
-    return None
+    try:
+        addr = ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"{address!r} is not an IPv4 or IPv6 address") from None
+    return world.network_of(addr)

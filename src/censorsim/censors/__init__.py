@@ -23,36 +23,29 @@ HTTP                BlockpageOnHost                a 451 block page (plaintext H
 =================== ============================== =========================================
 """
 
-from censorsim.censors.dns import (
-    BlockpageOnQName,
-    DropDNSOnQName,
-    IgnoreOnQName,
-    NXDomainOnQName,
-    RefuseOnQName,
-    SinkholeOnQName,
-    SpoofDNSOnQName,
-)
-from censorsim.censors.engine import CensorEngine, Flow, Rule, Verdict
-from censorsim.censors.http import BlockpageOnHost
-from censorsim.censors.ip import DropOnIP, ResetOnIP
-from censorsim.censors.sni import DropOnSNI, ResetOnSNI, ThrottleOnSNI
+from censorsim.censors import dns, engine, http, ip, sni
+from censorsim.censors.dns import *  # noqa: F403
+from censorsim.censors.engine import *  # noqa: F403
+from censorsim.censors.http import *  # noqa: F403
+from censorsim.censors.ip import *  # noqa: F403
+from censorsim.censors.sni import *  # noqa: F403
 
-__all__ = [
-    "CensorEngine",
-    "Flow",
-    "Rule",
-    "Verdict",
-    "NXDomainOnQName",
-    "RefuseOnQName",
-    "IgnoreOnQName",
-    "SinkholeOnQName",
-    "BlockpageOnQName",
-    "SpoofDNSOnQName",
-    "DropDNSOnQName",
-    "DropOnIP",
-    "ResetOnIP",
-    "DropOnSNI",
-    "ResetOnSNI",
-    "ThrottleOnSNI",
-    "BlockpageOnHost",
-]
+
+def _rules(module, kind) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name in module.__all__
+        if isinstance(getattr(module, name), type) and issubclass(getattr(module, name), kind)
+    )
+
+
+#: Every rule class by layer, read from each module's ``__all__`` (the one list of its names).
+RULES = {
+    "resolver": _rules(dns, engine.ResolverRule),
+    "dns": _rules(dns, engine.Rule),
+    "ip": _rules(ip, engine.Rule),
+    "tls": _rules(sni, engine.Rule),
+    "http": _rules(http, engine.Rule),
+}
+
+__all__ = [*engine.__all__, "RULES", *(name for names in RULES.values() for name in names)]

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from censorsim.blocklist import Blocklist
-from censorsim.censors.engine import Flow, Rule
+from censorsim.censors.engine import Flow, ResolverRule, Rule
 from censorsim.wire import Packet
 
 
-class ListRule(Rule):
+class _Listed:
     """A rule whose trigger is a :class:`~censorsim.Blocklist` match."""
+
+    #: what the list must hold: "names", "addresses" or None (either)
+    holds: str | None = None
 
     def __init__(self, blocklist: Blocklist):
         if not isinstance(blocklist, Blocklist):
-            raise ValueError(
+            raise TypeError(
                 f"{type(self).__name__} takes a Blocklist as its first argument, got "
                 f"{blocklist!r}; write {type(self).__name__}(Blocklist([...], match='exact'))"
+            )
+        if self.holds == "names" and blocklist.has_addresses() and not blocklist.has_names():
+            raise ValueError(
+                f"{type(self).__name__} matches names, but {blocklist!r} holds addresses: "
+                "an address never appears where this rule looks (use DropOnIP or ResetOnIP)"
+            )
+        if self.holds == "addresses" and blocklist.has_names() and not blocklist.has_addresses():
+            raise ValueError(
+                f"{type(self).__name__} matches addresses, but {blocklist!r} holds names: "
+                "a name never appears in an IP header (use a rule ...OnQName, ...OnSNI or "
+                "...OnHost)"
             )
         self.blocklist = blocklist
 
@@ -23,6 +37,16 @@ class ListRule(Rule):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.blocklist!r}{self._args()})"
+
+
+class ListRule(_Listed, Rule):
+    """A packet rule triggered by a block-list match."""
+
+
+class ListResolverRule(_Listed, ResolverRule):
+    """A resolver rule triggered by a block-list match on the query name."""
+
+    holds = "names"
 
 
 def resets(packet: Packet, flow: Flow) -> tuple[Packet, Packet]:

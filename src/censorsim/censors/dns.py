@@ -19,6 +19,9 @@ resolver, ordered to block in France, silently refuses the query. These are the 
 
 A subscriber escapes all of them by asking another resolver.
 
+Resolver rules are their own kind (:class:`~censorsim.censors.engine.ResolverRule`):
+each builds the answer the resolver gives instead of resolving, as a dnspython message.
+
 *On-path injection* does not need the resolver: a box on the path reads every DNS query
 that crosses the border and, when the name matches, sends back a forged answer that
 seems to come from the resolver asked (:class:`SpoofDNSOnQName`). Being closer, the
@@ -35,9 +38,14 @@ import dns.flags
 import dns.rcode
 
 from censorsim.blocklist import Blocklist
-from censorsim.censors._base import ListRule
-from censorsim.censors.engine import Flow, Verdict
-from censorsim.dns import ResolverAction, make_answer
+from censorsim.censors._base import ListResolverRule, ListRule
+from censorsim.censors.engine import Observation, Verdict
+from censorsim.protocols.dns import (
+    ResolverDecision,
+    ResolverQuery,
+    make_answer,
+    make_error,
+)
 from censorsim.wire import Packet, dns_to_wire, parse_dns
 
 __all__ = [
@@ -72,27 +80,28 @@ def _check_ttl(ttl: object) -> int:
     return ttl
 
 
-class _ResolverRule(ListRule):
-    layer = "resolver"
-    kind = ""
+class _ResolverRule(ListResolverRule):
+    action = ""
 
     def __init__(self, blocklist: Blocklist, *, ttl: int = 300):
         super().__init__(blocklist)
         self.ttl = _check_ttl(ttl)
-        self.addresses: tuple = ()
 
-    def decide(self, qname: str, rdtype: int) -> ResolverAction | None:
-        """The resolver's answer instead of resolving ``qname``, or None to resolve it."""
-        entry = self.blocklist.match(qname)
+    def decide(self, query: ResolverQuery) -> ResolverDecision | None:
+        """The resolver's answer instead of resolving the query, or None to resolve it."""
+        entry = self.blocklist.match(query.name)
         if entry is None:
             return None
-        return ResolverAction(
-            self.kind,
-            self.addresses,
-            self.ttl,
+        verdict = Verdict(
+            "resolver-" + self.action,
+            forward=self.action != "silence",
             rule=repr(self),
-            reason=f"query name {qname!r} matches {entry!r}",
+            reason=f"query name {query.name!r} matches {entry!r}",
         )
+        return ResolverDecision(self.answer(query), verdict)
+
+    def answer(self, query: ResolverQuery):  # pragma: no cover
+        raise NotImplementedError
 
 
 class NXDomainOnQName(_ResolverRule):
@@ -101,25 +110,34 @@ class NXDomainOnQName(_ResolverRule):
     ``ttl`` is the negative-caching time put in the answer's SOA record.
     """
 
-    kind = "nxdomain"
+    action = "nxdomain"
+
+    def answer(self, query: ResolverQuery):
+        return make_answer(query.message, dns.rcode.NXDOMAIN, negative_ttl=self.ttl)
 
 
 class RefuseOnQName(_ResolverRule):
     """The ISP's resolver answers with the REFUSED response code for listed names."""
 
-    kind = "refused"
+    action = "refused"
+
+    def answer(self, query: ResolverQuery):
+        return make_error(query.message, dns.rcode.REFUSED)
 
 
 class IgnoreOnQName(_ResolverRule):
     """The ISP's resolver never answers queries for listed names (the client times out)."""
 
-    kind = "silence"
+    action = "silence"
+
+    def answer(self, query: ResolverQuery):
+        return None
 
 
 class SinkholeOnQName(_ResolverRule):
     """The ISP's resolver answers listed names with a sinkhole address (127.0.0.1, ::1)."""
 
-    kind = "address"
+    action = "address"
 
     def __init__(self, blocklist: Blocklist, address=("127.0.0.1", "::1"), *, ttl: int = 300):
         super().__init__(blocklist, ttl=ttl)
@@ -128,6 +146,11 @@ class SinkholeOnQName(_ResolverRule):
     def _args(self) -> str:
         return f", address={[str(a) for a in self.addresses]}"
 
+    def answer(self, query: ResolverQuery):
+        return make_answer(
+            query.message, dns.rcode.NOERROR, self.addresses, self.ttl, negative_ttl=self.ttl
+        )
+
 
 class BlockpageOnQName(_ResolverRule):
     """The ISP's resolver answers listed names with the address of a block-page server.
@@ -135,7 +158,7 @@ class BlockpageOnQName(_ResolverRule):
     Without ``address`` the ISP's own block-page server is used (the world sets it).
     """
 
-    kind = "address"
+    action = "address"
 
     def __init__(self, blocklist: Blocklist, address=None, *, ttl: int = 300):
         super().__init__(blocklist, ttl=ttl)
@@ -147,6 +170,12 @@ class BlockpageOnQName(_ResolverRule):
 
     def _args(self) -> str:
         return f", address={[str(a) for a in self.addresses]}" if self.addresses else ""
+
+    def answer(self, query: ResolverQuery):
+        addresses = self.addresses or query.blockpage
+        return make_answer(
+            query.message, dns.rcode.NOERROR, addresses, self.ttl, negative_ttl=self.ttl
+        )
 
 
 def _listed_query(packet: Packet, blocklist: Blocklist):
@@ -169,7 +198,10 @@ class SpoofDNSOnQName(ListRule):
 
     The forged answer copies the query's ID and question and seems to come from the
     resolver asked. The query itself goes on, so the real answer arrives too, later.
+    The default address, 10.10.34.34, is the one Iran's censorship injected (OONI, 2017).
     """
+
+    holds = "names"
 
     def __init__(self, blocklist: Blocklist, address="10.10.34.34", *, ttl: int = 60):
         super().__init__(blocklist)
@@ -179,7 +211,8 @@ class SpoofDNSOnQName(ListRule):
     def _args(self) -> str:
         return f", address={[str(a) for a in self.addresses]}"
 
-    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
+    def inspect(self, observation: Observation) -> Verdict | None:
+        packet = observation.packet
         hit = _listed_query(packet, self.blocklist)
         if hit is None:
             return None
@@ -200,8 +233,10 @@ class SpoofDNSOnQName(ListRule):
 class DropDNSOnQName(ListRule):
     """On the path: drop DNS queries whose name matches (the client times out)."""
 
-    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
-        hit = _listed_query(packet, self.blocklist)
+    holds = "names"
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        hit = _listed_query(observation.packet, self.blocklist)
         if hit is None:
             return None
         _, qname, entry = hit

@@ -9,8 +9,12 @@ also has: an ordered list of rules, where the first rule that matches decides, a
 per-flow memory, so that once a connection is condemned every later packet of it meets
 the same fate without being parsed again.
 
-* A rule is pure: ``rule.inspect(packet, flow) -> Verdict | None``. It never sends
-  anything; the router carries the verdict out (forward, drop, delay, inject packets).
+* A rule is pure: ``rule.inspect(observation) -> Verdict | None``, where the
+  :class:`Observation` holds the packet, its direction, the :class:`Flow` it belongs to,
+  and the bytes the censor reads (the packet's payload, or the client's stream so far
+  when the engine reassembles). A rule never sends anything; the router carries the
+  verdict out (forward, drop, delay, inject packets). A verdict with ``keep`` is applied
+  to every later packet of the flow without asking the rules again.
 * A :class:`Flow` is one TCP connection or UDP exchange, keyed by its addresses and ports
   in both directions. It records who opened it, the next sequence number each side will
   send (so an injected RST is accepted), and the verdict once one was reached.
@@ -23,50 +27,27 @@ the same fate without being parsed again.
   ``ValueError`` (``MalformedPacket``), and the engine answers with an explicit verdict,
   ``on_malformed``: ``"pass"`` (the default; what most middleboxes do) or ``"drop"``.
 
-Resolver rules (``NXDomainOnQName`` and friends) are added to the same engine but act in
-the ISP's resolver: the resolver asks :meth:`CensorEngine.resolver_action` about every
-query before answering.
+Resolver rules (``NXDomainOnQName`` and friends, :class:`ResolverRule`) are a separate
+kind, added to the same engine but acting in the ISP's resolver: the resolver asks
+:meth:`CensorEngine.resolver_decision` about every query before answering, and the first
+resolver rule that matches builds the answer itself (or decides to give none).
+
+Flows idle for five minutes are forgotten, oldest first, at a cost that does not grow
+with the number of flows (a real DPI box's table is finite too).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
+from censorsim.core.net import Verdict
 from censorsim.wire import Packet
 
-__all__ = ["CensorEngine", "Flow", "Verdict", "Rule"]
+__all__ = ["CensorEngine", "Flow", "Verdict", "Rule", "Observation", "ResolverRule"]
 
 _REASSEMBLY_LIMIT = 16384  # bytes of the client's stream a reassembling censor keeps
 _FLOW_IDLE = 300.0  # seconds after which an idle flow is forgotten
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """A censor's decision about one packet.
-
-    ``action`` names what happens (``"pass"``, ``"drop"``, ``"reset"``, ``"spoof"``,
-    ``"throttle"``, ``"blockpage"``, ``"malformed"``...); ``forward`` says whether the
-    packet itself goes on; ``inject`` holds packets the censor sends (forged answers,
-    resets); ``delay`` is extra seconds before forwarding (throttling); ``rule`` and
-    ``reason`` say who decided and why, in words a student can read.
-    """
-
-    action: str
-    forward: bool
-    inject: tuple[Packet, ...] = ()
-    delay: float = 0.0
-    rule: str = ""
-    reason: str = ""
-    remembered: bool = False
-    rate: float | None = None  # bits per second, for throttling
-
-    def __repr__(self) -> str:
-        extra = f", inject={len(self.inject)}" if self.inject else ""
-        extra += f", delay={self.delay:.4f}" if self.delay else ""
-        return (
-            f"Verdict({self.action!r}, forward={self.forward}{extra}, rule={self.rule!r}, "
-            f"reason={self.reason!r})"
-        )
 
 
 @dataclass(eq=False)
@@ -86,7 +67,6 @@ class Flow:
     verdict: Verdict | None = None  # a remembered decision (drop, reset, throttle)
     throttle_free_at: dict = field(default_factory=dict)  # direction -> time the link frees
     packets: int = 0
-    data: bytes = b""  # what the censor reads for this packet (set by the engine)
 
     def from_client(self, packet: Packet) -> bool:
         return (packet.src, packet.sport) == self.client
@@ -98,12 +78,50 @@ class Flow:
         return f"<Flow {self.proto} {c} > {s}, {self.packets} packets{state}>"
 
 
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What a rule is shown about one packet.
+
+    ``data`` is what the censor reads: the packet's payload, or (for a client's TCP
+    segment, when the engine reassembles) the client's stream from its first byte so far.
+    ``direction`` is ``"out"`` (leaving the censored network) or ``"in"``.
+    """
+
+    packet: Packet
+    direction: str
+    flow: Flow
+    data: bytes
+    now: float
+
+    @property
+    def from_client(self) -> bool:
+        """Whether the packet comes from the side that opened the flow."""
+        return (self.packet.src, self.packet.sport) == self.flow.client
+
+
 class Rule:
-    """Base class of censor rules. Subclasses set ``layer`` and implement ``inspect``."""
+    """Base class of packet rules: implement ``inspect(observation) -> Verdict | None``."""
 
-    layer = "packet"  # or "resolver"
+    layer = "packet"
 
-    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:  # pragma: no cover
+    def inspect(self, observation: Observation) -> Verdict | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def name(self) -> str:
+        return repr(self)
+
+
+class ResolverRule:
+    """Base class of resolver rules: they act in a resolver, not on packets.
+
+    ``decide(query)`` gets a :class:`censorsim.censors.dns.ResolverQuery` and returns None
+    (resolve normally) or a :class:`censorsim.protocols.dns.ResolverDecision`: the answer
+    the rule built, or no answer at all.
+    """
+
+    layer = "resolver"
+
+    def decide(self, query):  # pragma: no cover
         raise NotImplementedError
 
     def name(self) -> str:
@@ -122,14 +140,24 @@ class CensorEngine:
         self, name: str = "censor", *, reassemble: bool = False, on_malformed: str = "pass"
     ):
         self.name = name
-        self.rules: list[Rule] = []
+        self.rules: list = []
         self.packet_rules: list[Rule] = []
-        self.resolver_rules: list[Rule] = []
+        self.resolver_rules: list[ResolverRule] = []
         self.reassemble = reassemble
         self.on_malformed = on_malformed
-        self.flows: dict[tuple, Flow] = {}
+        self.flows: OrderedDict[tuple, Flow] = OrderedDict()
         self.decisions = 0  # verdicts other than "pass", for quick statistics
         self.blockpage_addresses: tuple = ()  # the ISP's block-page server (set by the world)
+
+    @property
+    def reassemble(self) -> bool:
+        return self._reassemble
+
+    @reassemble.setter
+    def reassemble(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"reassemble={value!r}: expected True or False")
+        self._reassemble = value
 
     @property
     def on_malformed(self) -> str:
@@ -146,10 +174,10 @@ class CensorEngine:
         return f"<CensorEngine {self.name}: {len(self.rules)} rules, {mode}>"
 
     # -- rules ---------------------------------------------------------------------------
-    def add(self, rule: Rule) -> Rule:
+    def add(self, rule: Rule | ResolverRule) -> Rule | ResolverRule:
         """Append a rule (it runs after the rules added before it); returns the rule."""
-        if not isinstance(rule, Rule):
-            raise ValueError(
+        if not isinstance(rule, Rule | ResolverRule):
+            raise TypeError(
                 f"{rule!r} is not a censor rule: expected an object from censorsim.censors, "
                 "such as ResetOnSNI(Blocklist([...]))"
             )
@@ -162,7 +190,7 @@ class CensorEngine:
         self._split()
         return rule
 
-    def remove(self, rule: Rule) -> None:
+    def remove(self, rule) -> None:
         """Remove a rule; flows it already condemned stay condemned until they end."""
         self.rules.remove(rule)
         self._split()
@@ -174,49 +202,51 @@ class CensorEngine:
         self._split()
 
     def _split(self) -> None:
-        self.packet_rules = [r for r in self.rules if r.layer == "packet"]
-        self.resolver_rules = [r for r in self.rules if r.layer == "resolver"]
+        self.packet_rules = [r for r in self.rules if isinstance(r, Rule)]
+        self.resolver_rules = [r for r in self.rules if isinstance(r, ResolverRule)]
 
     # -- the resolver's question -------------------------------------------------------
-    def resolver_action(self, qname: str, rdtype: int):
-        """The first resolver rule's action for this question, or None (resolve normally)."""
+    def resolver_decision(self, query):
+        """The first resolver rule's decision about ``query`` (a ResolverQuery), or None."""
+        if self.blockpage_addresses and not query.blockpage:
+            query = query.with_blockpage(self.blockpage_addresses)
         for rule in self.resolver_rules:
             try:
-                action = rule.decide(qname, rdtype)
+                decision = rule.decide(query)
             except ValueError:
                 continue  # a name the rule cannot read: it does not match
-            if action is not None:
+            if decision is not None:
                 self.decisions += 1
-                if action.kind == "address" and not action.addresses:
-                    action = replace(action, addresses=self.blockpage_addresses)
-                return action
+                return decision
         return None
 
     # -- the router's question ---------------------------------------------------------
     def inspect(self, packet: Packet, now: float, direction: str = "out") -> Verdict | None:
         """Decide about one packet crossing the border; None means pass untouched."""
+        if not self.packet_rules:
+            return None
         flow = self._flow(packet, now)
         remembered = flow.verdict
         if remembered is not None:
             return self._replay(remembered, packet, flow, now)
         if self.reassemble and packet.proto == "tcp" and flow.from_client(packet):
-            flow.data = bytes(flow.client_stream) if packet.payload else b""
+            data = bytes(flow.client_stream) if packet.payload else b""
         else:
-            flow.data = packet.payload
+            data = packet.payload
+        observation = Observation(packet, direction, flow, data, now)
         for rule in self.packet_rules:
             try:
-                verdict = rule.inspect(packet, flow)
+                verdict = rule.inspect(observation)
             except ValueError as exc:
-                verdict = Verdict(
+                return Verdict(
                     "malformed",
                     forward=self.on_malformed == "pass",
                     rule=rule.name(),
                     reason=f"could not parse: {exc}",
                 )
-                return verdict
             if verdict is not None:
                 self.decisions += 1
-                if verdict.action in ("drop", "reset", "throttle"):
+                if verdict.keep:
                     flow.verdict = verdict
                 if verdict.action == "throttle":
                     return self._throttle(verdict, packet, flow, now, remembered=False)
@@ -227,7 +257,7 @@ class CensorEngine:
         if remembered.action == "throttle":
             return self._throttle(remembered, packet, flow, now, remembered=True)
         return Verdict(
-            remembered.action if remembered.action == "drop" else "drop",
+            "drop",
             forward=False,
             rule=remembered.rule,
             reason=f"flow already condemned: {remembered.reason}",
@@ -253,6 +283,7 @@ class CensorEngine:
             reason=verdict.reason,
             rate=rate,
             remembered=remembered,
+            keep=True,
         )
 
     # -- flows ---------------------------------------------------------------------------
@@ -260,17 +291,19 @@ class CensorEngine:
         a = (packet.src, packet.sport)
         b = (packet.dst, packet.dport)
         key = (packet.proto, a, b) if a <= b else (packet.proto, b, a)
-        flow = self.flows.get(key)
+        flows = self.flows
+        flow = flows.get(key)
         if flow is not None and packet.flags == "S" and flow.client_isn not in (None, packet.seq):
             flow = None  # a new connection reusing the same ports
         if flow is None:
-            if len(self.flows) > 4096:
-                self._expire(now)
+            self._expire(now)
             if packet.proto == "tcp" and "S" in packet.flags and "A" in packet.flags:
                 flow = Flow(packet.proto, b, a, now)  # we met the SYN-ACK first
             else:
                 flow = Flow(packet.proto, a, b, now)
-            self.flows[key] = flow
+            flows[key] = flow
+        else:
+            flows.move_to_end(key)  # the table stays ordered by last activity
         flow.last_seen = now
         flow.packets += 1
         if packet.proto == "tcp":
@@ -292,8 +325,12 @@ class CensorEngine:
             flow.server_next_seq = _later(flow.server_next_seq, end)
 
     def _expire(self, now: float) -> None:
-        for key in [k for k, f in self.flows.items() if now - f.last_seen > _FLOW_IDLE]:
-            del self.flows[key]
+        flows = self.flows
+        while flows:
+            key, oldest = next(iter(flows.items()))
+            if now - oldest.last_seen <= _FLOW_IDLE:
+                return
+            del flows[key]
 
 
 def _reassemble(flow: Flow, offset: int, data: bytes) -> None:

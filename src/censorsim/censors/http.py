@@ -19,8 +19,9 @@ from dataclasses import replace
 
 from censorsim.blocklist import Blocklist
 from censorsim.censors._base import ListRule, resets
-from censorsim.censors.engine import Flow, Verdict
-from censorsim.wire import Incomplete, MalformedPacket, Packet, extract_host
+from censorsim.censors.engine import Observation, Verdict
+from censorsim.protocols.http import response_bytes
+from censorsim.wire import Incomplete, MalformedPacket, extract_host
 
 __all__ = ["BlockpageOnHost"]
 
@@ -34,6 +35,8 @@ _DEFAULT_PAGE = (
 class BlockpageOnHost(ListRule):
     """Answer plaintext HTTP requests for listed hosts with a block page."""
 
+    holds = "names"
+
     def __init__(self, blocklist: Blocklist, status: int = 451, body: str = _DEFAULT_PAGE):
         super().__init__(blocklist)
         if not isinstance(status, int) or not 100 <= status <= 599:
@@ -44,10 +47,11 @@ class BlockpageOnHost(ListRule):
     def _args(self) -> str:
         return f", status={self.status}"
 
-    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
-        if packet.proto != "tcp" or not packet.payload or not flow.from_client(packet):
+    def inspect(self, observation: Observation) -> Verdict | None:
+        packet, flow = observation.packet, observation.flow
+        if packet.proto != "tcp" or not packet.payload or not observation.from_client:
             return None
-        data = flow.data
+        data = observation.data
         if not data or not data[:1].isalpha():
             return None  # not the start of an HTTP request (TLS starts with 0x16)
         try:
@@ -62,9 +66,7 @@ class BlockpageOnHost(ListRule):
             raise MalformedPacket(f"Host {host!r} is not a host name: {exc}") from None
         if entry is None:
             return None
-        from censorsim.web import render_response
-
-        page = render_response(self.status, self.body, {"Server": "censor"})
+        page = response_bytes(self.status, self.body, server="censor")
         to_client, to_server = resets(packet, flow)
         answer = replace(to_client, payload=page, flags="FPA", window=65535)
         return Verdict(
@@ -73,4 +75,5 @@ class BlockpageOnHost(ListRule):
             inject=(answer, to_server),
             rule=repr(self),
             reason=f"Host {host!r} matches {entry!r}",
+            keep=True,
         )

@@ -20,13 +20,15 @@ same at larger scale (see the case facts of lesson 03).
 from __future__ import annotations
 
 from censorsim.censors._base import ListRule, resets
-from censorsim.censors.engine import Flow, Verdict
+from censorsim.censors.engine import Observation, Verdict
 from censorsim.wire import Packet
 
 __all__ = ["DropOnIP", "ResetOnIP"]
 
 
 class _IPRule(ListRule):
+    holds = "addresses"
+
     def _hit(self, packet: Packet) -> str | None:
         entry = self.blocklist.match(packet.dst)
         if entry is not None:
@@ -40,8 +42,8 @@ class _IPRule(ListRule):
 class DropOnIP(_IPRule):
     """Drop every packet to or from a listed address or prefix."""
 
-    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
-        reason = self._hit(packet)
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation.packet)
         if reason is None:
             return None
         return Verdict("drop", forward=False, rule=repr(self), reason=reason)
@@ -50,7 +52,8 @@ class DropOnIP(_IPRule):
 class ResetOnIP(_IPRule):
     """Reset TCP connections to or from a listed address (and drop its UDP)."""
 
-    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
+    def inspect(self, observation: Observation) -> Verdict | None:
+        packet = observation.packet
         reason = self._hit(packet)
         if reason is None:
             return None
@@ -62,5 +65,10 @@ class ResetOnIP(_IPRule):
             rst = packet.reply(flags="RA", seq=0, ack=(packet.seq + 1) % 2**32, window=0)
             return Verdict("reset", forward=False, inject=(rst,), rule=repr(self), reason=reason)
         return Verdict(
-            "reset", forward=False, inject=resets(packet, flow), rule=repr(self), reason=reason
+            "reset",
+            forward=False,
+            inject=resets(packet, observation.flow),
+            rule=repr(self),
+            reason=reason,
+            keep=True,
         )

@@ -25,19 +25,20 @@ from __future__ import annotations
 
 from censorsim.blocklist import Blocklist
 from censorsim.censors._base import ListRule, resets
-from censorsim.censors.engine import Flow, Verdict
-from censorsim.wire import Incomplete, MalformedPacket, Packet, extract_sni
+from censorsim.censors.engine import Observation, Verdict
+from censorsim.wire import Incomplete, MalformedPacket, extract_sni
 
 __all__ = ["DropOnSNI", "ResetOnSNI", "ThrottleOnSNI", "sni_of"]
 
 _TLS_HANDSHAKE = 0x16
 
 
-def sni_of(flow: Flow, packet: Packet) -> str | None:
+def sni_of(observation: Observation) -> str | None:
     """The SNI the censor can read in this packet (per packet or reassembled), or None."""
-    if packet.proto != "tcp" or not packet.payload or not flow.from_client(packet):
+    packet = observation.packet
+    if packet.proto != "tcp" or not packet.payload or not observation.from_client:
         return None
-    data = flow.data
+    data = observation.data
     if not data or data[0] != _TLS_HANDSHAKE:
         return None  # not the start of a TLS stream (or the second half of a split one)
     try:
@@ -47,8 +48,10 @@ def sni_of(flow: Flow, packet: Packet) -> str | None:
 
 
 class _SNIRule(ListRule):
-    def _hit(self, packet: Packet, flow: Flow) -> str | None:
-        sni = sni_of(flow, packet)
+    holds = "names"
+
+    def _hit(self, observation: Observation) -> str | None:
+        sni = sni_of(observation)
         if sni is None:
             return None
         try:
@@ -61,22 +64,23 @@ class _SNIRule(ListRule):
 class DropOnSNI(_SNIRule):
     """Drop a connection whose ClientHello names a listed server."""
 
-    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
-        reason = self._hit(packet, flow)
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
         if reason is None:
             return None
-        return Verdict("drop", forward=False, rule=repr(self), reason=reason)
+        return Verdict("drop", forward=False, rule=repr(self), reason=reason, keep=True)
 
 
 class ResetOnSNI(_SNIRule):
     """Reset a connection whose ClientHello names a listed server (RSTs both ways)."""
 
-    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
-        reason = self._hit(packet, flow)
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
         if reason is None:
             return None
+        inject = resets(observation.packet, observation.flow)
         return Verdict(
-            "reset", forward=False, inject=resets(packet, flow), rule=repr(self), reason=reason
+            "reset", forward=False, inject=inject, rule=repr(self), reason=reason, keep=True
         )
 
 
@@ -92,8 +96,10 @@ class ThrottleOnSNI(_SNIRule):
     def _args(self) -> str:
         return f", rate={self.rate:g}"
 
-    def inspect(self, packet: Packet, flow: Flow) -> Verdict | None:
-        reason = self._hit(packet, flow)
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
         if reason is None:
             return None
-        return Verdict("throttle", forward=True, rate=self.rate, rule=repr(self), reason=reason)
+        return Verdict(
+            "throttle", forward=True, rate=self.rate, rule=repr(self), reason=reason, keep=True
+        )

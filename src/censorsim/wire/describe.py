@@ -6,7 +6,8 @@ with its server name; a TLS 1.3 server's first flight, which is a ServerHello, a
 change_cipher_spec record kept for middleboxes (RFC 8446 appendix D.4) and encrypted
 handshake records), an HTTP request line with its Host, a status line, or an ICMP error
 with the packet it quotes. It never raises on odd bytes: whatever it cannot read it calls
-by its size.
+by its size. (It takes any :class:`~censorsim.wire.ip.Packet`; it does not import that
+module, which imports this one for ``Packet.summary``.)
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from censorsim.wire.dns import dns_summary, parse_dns
 from censorsim.wire.errors import Incomplete, MalformedPacket
 from censorsim.wire.http import HTTP_METHODS, extract_host
-from censorsim.wire.ip import Packet
 from censorsim.wire.tls import extract_sni
 
 __all__ = ["describe"]
@@ -34,7 +34,7 @@ _TLS_HANDSHAKE_NAMES = {
 }
 
 
-def describe(packet: Packet) -> str:
+def describe(packet) -> str:
     """A human description of a packet: ``"TCP SYN"``, ``"TLS ClientHello (SNI x)"``, ..."""
     if packet.proto == "icmp":
         return _describe_icmp(packet)
@@ -57,7 +57,7 @@ def describe(packet: Packet) -> str:
     return _describe_payload(payload) + fin
 
 
-def _describe_icmp(packet: Packet) -> str:
+def _describe_icmp(packet) -> str:
     kind = packet.icmp_kind
     text = f"ICMP {kind} from {packet.src}"
     quoted = packet.quoted()

@@ -1,47 +1,52 @@
-"""Ready-made worlds from the case studies, and the builders they are made with.
+"""Builders that put the parts of a scenario into a world (the scenario layer).
 
-``football_night(seed=0)`` is the world of lesson 00 and of most of the course: an ISP
-that is ordered to block a live-football streaming site, on a night when that site sits
-on a CDN's shared addresses next to a bakery, a school, a news site and a payments page.
-It is modelled on Spain's blocking of shared Cloudflare addresses during LaLiga matches
-from February 2025, when unrelated sites (payments among them: Redsys, 11 May 2025) went
-down with the targets (case facts; Xataka, Feb 2025; El País, 16 May 2025). Names and
-addresses are fictional: names end in ``.example`` (RFC 2606) and addresses come from the
-documentation and benchmarking ranges, which here play the part of public address space.
+``new_world(seed)`` makes an empty world: a transit router that networks join, and an
+infrastructure network with the authoritative DNS server. The builders add the rest:
+:func:`add_isp` (subscribers, a censor engine, a resolver, a block-page server),
+:func:`add_cdn` (a few shared edge addresses serving many sites), :func:`add_hosting`
+(a server and an address per site), :func:`add_resolver` (a public resolver, with DNS
+over HTTPS), and ``world.add_gateway`` (a national gateway in front of ISPs). Labs use
+them to build worlds whose censors the student cannot read.
 
-The builders (:func:`add_isp`, :func:`add_cdn`, :func:`add_hosting`, :func:`add_resolver`)
-make other worlds the same way (labs use them to build unknown censors).
+Names and addresses are fictional: names end in ``.example`` (RFC 2606) and addresses
+come from the documentation and benchmarking ranges (RFC 5737, RFC 3849, RFC 2544),
+which here play the part of public address space.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from censorsim.dns import AuthoritativeServer, RecursiveResolver
-from censorsim.net import Host, Network, World
-from censorsim.web import Site, WebServer, doh_handler
+from censorsim.core.net import Host, Network
+from censorsim.protocols.dns import AuthoritativeServer, RecursiveResolver, doh_handler
+from censorsim.protocols.web import Site, WebServer
+from censorsim.worlds.world import DEFAULT_EPOCH, World
 
 __all__ = [
-    "football_night",
     "new_world",
     "add_isp",
     "add_cdn",
     "add_hosting",
     "add_resolver",
+    "publish",
     "CDN",
     "Hosting",
 ]
 
+#: The backbone's addresses (a benchmarking range, RFC 2544, and IPv6 documentation space).
+TRANSIT_PREFIXES = ("198.19.255.0/24", "2001:db8:ff::/48")
 
-def new_world(
-    seed: int = 0, *, epoch: float = 1_772_913_600.0, authoritative="192.0.2.53"
-) -> World:
-    """An empty world with its authoritative DNS server in an infrastructure network.
+
+def new_world(seed: int = 0, *, epoch: float = DEFAULT_EPOCH, authoritative="192.0.2.53") -> World:
+    """An empty world: a transit router, and the authoritative DNS server in an
+    infrastructure network.
 
     ``epoch`` (POSIX seconds) is the wall-clock moment virtual time 0 stands for; the
     default is Saturday 7 March 2026, 20:00 UTC.
     """
     world = World(seed=seed, epoch=epoch)
+    transit = world.add_network("transit", "transit", TRANSIT_PREFIXES, latency=0.0, upstream=None)
+    world.transit = transit.router
     infra = world.add_network(
         "infra",
         "infrastructure",
@@ -77,7 +82,7 @@ def add_isp(
     )
     host = world.add_host(f"{name}-resolver", isp, [resolver_address])
     resolver = RecursiveResolver(
-        host, world.authoritative.address, policy=isp.censor.resolver_action
+        host, world.authoritative.address, policy=isp.censor.resolver_decision
     )
     isp.resolver = host
     host.resolver = resolver
@@ -94,6 +99,7 @@ def add_isp(
         WebServer(
             bp,
             (page_name,),
+            ca=world.ca,
             sites={page_name: notice},
             catch_all=notice,
             server_header=f"{name}-blockpage",
@@ -106,8 +112,8 @@ def add_isp(
     return isp
 
 
-def _publish(world: World, site: Site, addresses, ttl: int) -> None:
-    """Put a site in DNS and in the world's list of sites."""
+def publish(world: World, site: Site, addresses, ttl: int = 300) -> None:
+    """Put a site in DNS and in the world's list of sites (the one place that does)."""
     world.zone.add(site.name, addresses, ttl=ttl)
     world.site_index[site.name] = site
 
@@ -134,7 +140,7 @@ class CDN:
         for server in self.servers:
             server.add_site(site)
         chosen = [self.edges[i] for i in edges]
-        _publish(self.world, site, [a for h in chosen for a in h.addresses], ttl)
+        publish(self.world, site, [a for h in chosen for a in h.addresses], ttl)
         return site
 
 
@@ -157,6 +163,7 @@ def add_cdn(
             WebServer(
                 edge,
                 (f"edge-{i}.{name}.example",),
+                ca=world.ca,
                 allow_fronting=allow_fronting,
                 server_header=name,
             )
@@ -178,8 +185,8 @@ class Hosting:
         self, site: Site, addresses: Sequence[str] | None = None, *, ttl: int = 3600
     ) -> Host:
         host = self.world.add_host(site.name, self.network, addresses)
-        WebServer(host, (site.name,), sites={site.name: site})
-        _publish(self.world, site, host.addresses, ttl)
+        WebServer(host, (site.name,), ca=self.world.ca, sites={site.name: site})
+        publish(self.world, site, host.addresses, ttl)
         return host
 
 
@@ -226,104 +233,17 @@ def add_resolver(
         censor=censor,
     )
     host = world.add_host(f"{name}-resolver", net, [address, *extra_addresses])
-    policy = net.censor.resolver_action if net.censor is not None else None
+    policy = net.censor.resolver_decision if net.censor is not None else None
     resolver = RecursiveResolver(host, world.authoritative.address, policy=policy)
     host.resolver = resolver
     if doh_name is not None:
         WebServer(
             host,
             (doh_name,),
+            ca=world.ca,
             handlers={"/dns-query": doh_handler(resolver)},
             http=False,
             server_header=name,
         )
         world.zone.add(doh_name, host.addresses, ttl=3600)
     return host
-
-
-def football_night(seed: int = 0) -> World:
-    """The world of lesson 00: a censoring ISP, a CDN with shared addresses, and its sites.
-
-    * ``world.isp``: the ISP "movinet" (censor engine ``world.isp.censor``, resolver
-      198.18.255.53, block-page server 198.18.255.80); ``world.client(name)`` adds a
-      subscriber;
-    * a CDN "nimbus" with three shared edge addresses (203.0.113.10-12) serving the
-      infringing ``futbol-stream.example`` and four legal sites: ``bakery.example`` and
-      ``pay.example`` share its first address, ``school.example`` its second,
-      ``news.example`` has the third to itself;
-    * ``blog.example`` on its own address at a hosting company;
-    * a public resolver 198.51.100.53 that also speaks DNS over HTTPS
-      (``https://dns.resolver.example/dns-query``);
-    * ``world.control``: a client in a network outside the ISP, using the public resolver.
-
-    Without rules every fetch succeeds.
-    """
-    world = new_world(seed)
-    add_isp(
-        world,
-        "movinet",
-        ["198.18.0.0/16", "2001:db8:18::/48"],
-        resolver_address="198.18.255.53",
-        blockpage_address="198.18.255.80",
-        asn=64500,
-    )
-    cdn = add_cdn(
-        world,
-        "nimbus",
-        ["203.0.113.0/24", "2001:db8:cd::/48"],
-        [
-            ["203.0.113.10", "2001:db8:cd::10"],
-            ["203.0.113.11", "2001:db8:cd::11"],
-            ["203.0.113.12", "2001:db8:cd::12"],
-        ],
-        asn=64501,
-    )
-    cdn.add_site(
-        Site(
-            "futbol-stream.example",
-            "Fútbol Stream: every match live, free",
-            "Tonight's match, streamed without a licence.",
-            infringing=True,
-            category="infringing",
-        ),
-        edges=(0, 1),
-    )
-    cdn.add_site(Site("bakery.example", "La Espiga bakery", "Fresh bread every morning."), (0,))
-    cdn.add_site(
-        Site(
-            "pay.example", "PayFast checkout", "Card payments for small shops.", category="payments"
-        ),
-        (0, 1),
-    )
-    cdn.add_site(
-        Site(
-            "school.example", "Riverside Primary School", "Homework, timetables and the lunch menu."
-        ),
-        (1,),
-    )
-    cdn.add_site(Site("news.example", "The Daily Example", "Today's news."), (2,))
-    hosting = add_hosting(world, "hostco", ["192.0.2.128/25"], asn=64502)
-    hosting.add_site(
-        Site(
-            "blog.example",
-            "A blog about bread",
-            "Sourdough, rye and spelt, on a server of its own.",
-        ),
-        ["192.0.2.140"],
-    )
-    add_resolver(
-        world,
-        "openresolve",
-        ["198.51.100.0/24"],
-        "198.51.100.53",
-        doh_name="dns.resolver.example",
-        asn=64503,
-    )
-    world.add_network(
-        "lab", "control", ["198.19.0.0/24"], latency=0.010, access_latency=0.001, asn=64504
-    )
-    world.control = world.client("control", "lab", resolver="198.51.100.53")
-    world.cdn = cdn
-    world.hosting = hosting
-    world.public_resolver = world.host("openresolve-resolver")
-    return world

@@ -2,12 +2,15 @@
 
 Theory of operation
 -------------------
-While a fetch runs, the world records one event per packet per hop: ``send`` where a
-host emits it, ``forward``/``drop``/``no-route`` where a router meets it, ``inject``
-where a censor creates one, ``deliver`` where it arrives. A :class:`Trace` holds those
-events and offers three views:
+While a fetch runs, an observer on the internet records one event per packet per hop
+(:mod:`censorsim.core.net`): ``send`` where a host (or a router, for its ICMP) emits it,
+``forward``/``drop``/``no-route``/``ttl-exceeded`` where a router meets it, ``inject``
+where a censor creates one, ``deliver`` where it arrives. Each packet has a ``uid`` that
+follows it from hop to hop while routers decrement its TTL. A :class:`Trace` holds those
+events and offers these views:
 
-* ``trace.events``: the raw events (``time``, ``hop``, ``kind``, ``packet``, ``verdict``);
+* ``trace.events``: the events (``time``, ``hop``, ``kind``, ``packet`` as seen at that
+  hop, ``verdict``, ``uid``);
 * ``trace.journeys()``: one line per packet from where it started to where it ended,
   which is what :meth:`Trace.summary` prints and :meth:`Trace.ladder` draws;
 * ``trace.to_pcap(path, at=hop)``: the packets as a capture at one hop would show them,
@@ -18,22 +21,36 @@ events and offers three views:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from censorsim.core.net import Internet, Verdict
+from censorsim.observe.ladder import ladder as _ladder
 from censorsim.wire import Packet, describe, write_pcap
-
-if TYPE_CHECKING:
-    from censorsim.censors.engine import Verdict
-    from censorsim.net import World
 
 __all__ = ["Trace", "TraceEvent", "Journey", "Recording"]
 
 
+#: What each kind of event means, for lessons and labs.
+EVENT_KINDS = {
+    "send": "a host (or a router, for its ICMP message) sent the packet",
+    "forward": "a router passed it on",
+    "drop": "a censor, or a server, threw it away on purpose",
+    "inject": "a censor made up a packet: a forged answer, a reset",
+    "no-route": "a router had nowhere to send it: nobody has that address",
+    "ttl-exceeded": "its TTL ran out at a router, which discarded it (and answered with ICMP)",
+    "deliver": "the packet arrived at the host it was addressed to",
+}
+_ROUTER_KINDS = ("forward", "drop", "no-route", "inject", "ttl-exceeded", "send")
+
+
 @dataclass(frozen=True, slots=True)
 class TraceEvent:
-    """One packet at one hop: ``kind`` is send, forward, drop, inject, no-route or deliver."""
+    """One packet at one hop: ``kind`` is one of :data:`EVENT_KINDS`.
+
+    ``packet`` is the packet as seen at that hop (its TTL already decremented by the
+    routers before); ``uid`` identifies the packet along its way.
+    """
 
     time: float
     hop: str
@@ -41,6 +58,7 @@ class TraceEvent:
     packet: Packet
     verdict: Verdict | None = None
     note: str = ""
+    uid: int = 0
 
     def __repr__(self) -> str:
         verdict = f" [{self.verdict.action}: {self.verdict.reason}]" if self.verdict else ""
@@ -59,7 +77,7 @@ class Journey:
     origin: str  # the host that sent it, or the router whose censor injected it
     end: float
     last_hop: str
-    fate: str  # "delivered", "dropped", "no-route", "in flight"
+    fate: str  # "delivered", "dropped", "no-route", "expired" (TTL), "in flight"
     verdict: Verdict | None  # the censor's decision on the way, if any
     injected: bool
 
@@ -76,8 +94,8 @@ class Trace:
     column of the ladder. It is None for a trace recorded with ``world.recording()``.
     """
 
-    def __init__(self, world: World, events: list[tuple], origin: str | None = None):
-        self._world = world
+    def __init__(self, internet: Internet, events: list[tuple], origin: str | None = None):
+        self.internet = internet
         self._raw = events
         self._events: tuple[TraceEvent, ...] | None = None
         self.origin = origin
@@ -85,7 +103,10 @@ class Trace:
     @property
     def events(self) -> tuple[TraceEvent, ...]:
         if self._events is None:
-            self._events = tuple(TraceEvent(*raw) for raw in self._raw)
+            self._events = tuple(
+                TraceEvent(t, hop, kind, p if p.ttl == ttl else replace(p, ttl=ttl), v, note, uid)
+                for t, hop, kind, p, v, note, uid, ttl in self._raw
+            )
         return self._events
 
     def __len__(self) -> int:
@@ -121,8 +142,8 @@ class Trace:
     def _check_hop(self, hop: str) -> None:
         # A hop of the world that saw nothing has no events; a name that is no hop at all
         # is a mistake worth saying.
-        world = self._world
-        if hop not in world.hosts and hop not in world.networks:
+        world = self.internet
+        if hop not in world.hosts and hop not in world.routers:
             raise ValueError(
                 f"{hop!r} is not a hop of this world; hops in this trace are {self.hops}"
             )
@@ -132,17 +153,33 @@ class Trace:
         if hop is None:
             raise ValueError(f"say where to capture: at= one of {self.hops}")
         self._check_hop(hop)
-        is_router = hop in self._world.networks
-        kinds = ("forward", "drop", "no-route", "inject") if is_router else ("send", "deliver")
+        is_router = hop in self.internet.routers
+        kinds = _ROUTER_KINDS if is_router else ("send", "deliver")
         return [e for e in self.events if e.hop == hop and e.kind in kinds]
+
+    def for_host(self, name: str) -> Trace:
+        """The events of packets to or from host ``name`` (ICMP about them included): one
+        client's flows in a trace recorded while others were busy too."""
+        host = self.internet.hosts.get(name)
+        if host is None:
+            raise ValueError(f"{name!r} is not a host of this world")
+        mine = set(host.addresses)
+
+        def ours(p: Packet) -> bool:
+            if p.src in mine or p.dst in mine:
+                return True
+            quoted = p.quoted() if p.proto == "icmp" else None
+            return quoted is not None and (quoted.src in mine or quoted.dst in mine)
+
+        uids = {raw[6] for raw in self._raw if ours(raw[3])}
+        return Trace(self.internet, [raw for raw in self._raw if raw[6] in uids], name)
 
     def journeys(self) -> list[Journey]:
         """One entry per packet: where it started, where it ended, and what stopped it."""
         open_: dict[int, list] = {}
         arrived: dict[int, list] = {}  # delivered, but a host may still drop it (a resolver
         order: list[list] = []  # that ignores a query decides after the packet arrived)
-        for time, hop, kind, packet, verdict, _note in self._raw:
-            key = id(packet)
+        for time, hop, kind, packet, verdict, _note, key, _ttl in self._raw:
             if kind in ("send", "inject"):
                 entry = [packet, time, hop, time, hop, "in flight", verdict, kind == "inject"]
                 open_[key] = entry
@@ -160,8 +197,8 @@ class Trace:
             if kind == "deliver":
                 entry[5] = "delivered"
                 arrived[key] = open_.pop(key)
-            elif kind in ("drop", "no-route"):
-                entry[5] = "dropped" if kind == "drop" else "no-route"
+            elif kind in ("drop", "no-route", "ttl-exceeded"):
+                entry[5] = {"drop": "dropped", "no-route": "no-route"}.get(kind, "expired")
                 del open_[key]
         return [Journey(*e) for e in order]
 
@@ -177,6 +214,8 @@ class Trace:
                 fate = f"  ✗ dropped at {j.last_hop}"
             elif j.fate == "no-route":
                 fate = "  ✗ no route"
+            elif j.fate == "expired":
+                fate = f"  ✗ TTL exceeded at {j.last_hop}"
             elif j.fate == "in flight":
                 fate = "  … in flight"
             if j.injected:
@@ -201,33 +240,30 @@ class Trace:
 
     def to_pcap(self, path: str | Path, at: str | None = None) -> Path:
         """Write the packets seen at hop ``at`` (default: the client) to a pcap file."""
-        epoch = self._world.epoch
+        epoch = self.internet.epoch
         return write_pcap(path, ((epoch + e.time, e.packet.to_bytes()) for e in self._capture(at)))
 
     def ladder(self, ax=None, *, limit: int = 80, title: str | None = None):
         """Draw the trace as a sequence (ladder) diagram with matplotlib; returns the axes."""
-        from censorsim.viz import ladder
-
-        return ladder(self, ax=ax, limit=limit, title=title)
+        return _ladder(self, ax=ax, limit=limit, title=title)
 
 
 class Recording:
-    """Context manager: ``with world.recording() as rec: ...`` then ``rec.trace``."""
+    """Context manager: ``with Recording(internet) as rec: ...`` then ``rec.trace``.
 
-    def __init__(self, world: World, origin: str | None = None):
-        self.world = world
+    Recordings nest: an inner recording's events also belong to the outer one.
+    """
+
+    def __init__(self, internet: Internet, origin: str | None = None):
+        self.internet = internet
         self.origin = origin
         self.events: list[tuple] = []
-        self._outer: list | None = None
         self.trace: Trace | None = None
 
     def __enter__(self) -> Recording:
-        self._outer = self.world._recorder
-        self.world._recorder = self.events
+        self.internet.observe(self.events.append)
         return self
 
     def __exit__(self, *exc) -> None:
-        self.world._recorder = self._outer
-        if self._outer is not None:
-            self._outer.extend(self.events)
-        self.trace = Trace(self.world, self.events, self.origin)
+        self.internet.unobserve(self.events.append)
+        self.trace = Trace(self.internet, self.events, self.origin)

@@ -14,11 +14,24 @@ Determinism. A handshake consumes random bytes (client and server randoms, key s
 signature nonces), so two runs would normally differ. While the simulator drives a TLS
 object, OpenSSL's random source is switched to a generator seeded by the world
 (``RAND_set_rand_method``, the documented OpenSSL hook for a replacement generator) and
-switched back at once afterwards; certificate keys are derived from the seed and signed
-with deterministic ECDSA (RFC 6979). The same seed therefore gives the same bytes. These
-keys are predictable by design: they protect nothing and never leave the simulation.
-Where the hook is unavailable (an OpenSSL built without it), handshakes still work and
-only byte-for-byte repeatability is lost; :data:`DETERMINISTIC` says which case holds.
+switched back before the call returns; certificate keys are derived from the seed and
+signed with deterministic ECDSA (RFC 6979). The same seed therefore gives the same bytes.
+These keys are predictable by design: they protect nothing and never leave the
+simulation. Where the hook is unavailable (an OpenSSL built without it), handshakes still
+work and only byte-for-byte repeatability is lost; :data:`DETERMINISTIC` says which case
+holds.
+
+OpenSSL's random method is one per process, so the switch is made under a process-wide
+lock: simulations in several threads take turns inside OpenSSL (each with its own
+world's generator) and give the same bytes as run one after the other. Other code of the
+same process that uses OpenSSL in another thread at that moment would draw from the
+simulation's generator: do not run real TLS in the simulation's process while it runs.
+
+Time. Certificates are checked against the world's virtual clock, not the machine's:
+before each handshake the client context's verification time is set to the world's
+epoch plus its virtual time (``X509_VERIFY_PARAM_set_time``), so a machine whose clock
+is wrong (or a test run under ``faketime``) gets the same results, and a certificate
+that expires at a virtual date expires then.
 """
 
 from __future__ import annotations
@@ -31,6 +44,7 @@ import os
 import random
 import ssl
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,7 +57,9 @@ __all__ = [
     "CertificateAuthority",
     "TLSClientSession",
     "TLSServerSession",
+    "TLSError",
     "DETERMINISTIC",
+    "VIRTUAL_TIME",
     "deterministic_random",
 ]
 
@@ -71,6 +87,7 @@ class _SeededOpenSSLRandom:
         self.rng: random.Random | None = None
         self.available = False
         self.depth = 0
+        self.lock = threading.RLock()  # one switch at a time, in the whole process
         try:
             import _ssl
 
@@ -103,21 +120,75 @@ class _SeededOpenSSLRandom:
 
     @contextmanager
     def use(self, rng: random.Random):
-        if not self.available:
-            yield
-            return
-        if self.depth == 0:
-            self._previous = self._get()
-            self._set(ctypes.addressof(self._method))
-        outer, self.rng = self.rng, rng
-        self.depth += 1
-        try:
-            yield
-        finally:
-            self.depth -= 1
-            self.rng = outer
+        with self.lock:
+            if not self.available:
+                yield
+                return
             if self.depth == 0:
-                self._set(self._previous)
+                self._previous = self._get()
+                self._set(ctypes.addressof(self._method))
+            outer, self.rng = self.rng, rng
+            self.depth += 1
+            try:
+                yield
+            finally:
+                self.depth -= 1
+                self.rng = outer
+                if self.depth == 0:
+                    self._set(self._previous)
+
+
+class _VerifyTime:
+    """Sets the time OpenSSL checks certificates against, on a Python SSLContext.
+
+    Python's ssl module has no API for it; OpenSSL's is ``X509_VERIFY_PARAM_set_time``
+    on the context's parameters. The context's ``SSL_CTX *`` is the first field after the
+    object header of CPython's ``PySSLContext``; it is checked (its options must read back
+    as ``ctx.options``) before anything is written, and the feature stays off otherwise.
+    """
+
+    def __init__(self) -> None:
+        self.available = False
+        try:
+            import _ssl
+
+            lib = ctypes.CDLL(_ssl.__file__)
+            self._param = lib.SSL_CTX_get0_param
+            self._set_time = lib.X509_VERIFY_PARAM_set_time
+            self._options = lib.SSL_CTX_get_options
+        except (OSError, AttributeError, ImportError):
+            return
+        self._param.restype = ctypes.c_void_p
+        self._param.argtypes = [ctypes.c_void_p]
+        self._set_time.restype = None
+        self._set_time.argtypes = [ctypes.c_void_p, ctypes.c_int64]
+        self._options.restype = ctypes.c_uint64
+        self._options.argtypes = [ctypes.c_void_p]
+        probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        probe.options |= ssl.OP_NO_TICKET
+        self.available = self._pointer(probe) is not None
+
+    def _pointer(self, ctx: ssl.SSLContext) -> int | None:
+        address = ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__).value
+        if not address or self._options(address) != int(ctx.options):
+            return None
+        return address
+
+    def set(self, ctx: ssl.SSLContext, posix_seconds: float) -> bool:
+        if not self.available:
+            return False
+        pointer = self._pointer(ctx)
+        if pointer is None:
+            return False
+        param = self._param(pointer)
+        if not param:
+            return False
+        self._set_time(param, int(posix_seconds))
+        return True
+
+
+_VERIFY_TIME = _VerifyTime()
+VIRTUAL_TIME: bool = _VERIFY_TIME.available
 
 
 _RANDOM = _SeededOpenSSLRandom()
@@ -247,8 +318,11 @@ class CertificateAuthority:
             + cert.public_bytes(serialization.Encoding.PEM)
             + self.certificate.public_bytes(serialization.Encoding.PEM),
         )
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(path)
+        # OpenSSL draws random bytes when it makes a context (ticket keys): never while
+        # another thread's handshake has the seeded generator installed
+        with _RANDOM.lock:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(path)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.num_tickets = 0  # session tickets carry wall-clock time: keep bytes repeatable
         ctx.options |= ssl.OP_NO_TICKET
@@ -264,8 +338,9 @@ class CertificateAuthority:
         key = (maximum_version, tuple(alpn))
         ctx = self._client_contexts.get(key)
         if ctx is None:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and host name
-            ctx.load_verify_locations(cadata=self.pem)
+            with _RANDOM.lock:  # see server_context
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and host name
+                ctx.load_verify_locations(cadata=self.pem)
             ctx.minimum_version = ssl.TLSVersion.TLSv1_2
             if maximum_version is not None:
                 ctx.maximum_version = maximum_version
@@ -353,11 +428,24 @@ class _Session:
 
 
 class TLSClientSession(_Session):
-    """The client side of a TLS connection, driven by bytes (no socket)."""
+    """The client side of a TLS connection, driven by bytes (no socket).
 
-    def __init__(self, context: ssl.SSLContext, server_hostname: str | None, rng: random.Random):
+    ``now`` is the POSIX time certificates are checked against (the world's epoch plus
+    its virtual time); without it OpenSSL uses the machine's clock.
+    """
+
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        server_hostname: str | None,
+        rng: random.Random,
+        *,
+        now: float | None = None,
+    ):
         super().__init__(rng)
-        with _RANDOM.use(rng):
+        with _RANDOM.use(rng):  # the lock also keeps the context's time ours until SSL_new
+            if now is not None:
+                _VERIFY_TIME.set(context, now)
             self.obj = context.wrap_bio(
                 self._incoming, self._outgoing, server_hostname=server_hostname
             )

@@ -1,72 +1,34 @@
-"""Pictures drawn from recorded data: ladder diagrams and the course's colours.
+"""Ladder (sequence) diagrams drawn from a recorded trace (lessons 00-04).
 
-Every figure in the course uses the same colours for the same meaning (Okabe-Ito's
-colour-blind-safe palette): :data:`COLORS`. A ladder (sequence) diagram has one column
-per participant (the client, each router whose censor acted, the servers) and one row
-per packet, drawn from where it started to where it ended; time runs downwards and the
-left margin gives each packet's start time.
+A ladder has one column per participant (the client, each router where a censor sits or
+acted, the servers) and one row per packet, drawn from where it started to where it
+ended; time runs downwards and the left margin gives each packet's start time. Colours
+follow :data:`censorsim.observe.figures.COLORS`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from censorsim.observe.figures import COLORS
 
-if TYPE_CHECKING:
-    from censorsim.trace import Trace
-
-__all__ = ["COLORS", "ladder", "use_course_style"]
-
-COLORS = {
-    "packet": "#0072B2",  # an ordinary packet (blue)
-    "reachable": "#009E73",  # a site that works, a packet let through (bluish green)
-    "blocked": "#D55E00",  # blocked: dropped, reset, failed (vermillion)
-    "collateral": "#E69F00",  # a legal site blocked by a rule aimed at another (orange)
-    "forged": "#CC79A7",  # a packet the censor made up (reddish purple)
-    "throttled": "#56B4E9",  # slowed down (sky blue)
-    "lost": "#999999",  # went nowhere (grey)
-    "ink": "#222222",
-}
+__all__ = ["ladder"]
 
 
-def use_course_style() -> None:
-    """Matplotlib settings shared by every lesson (sizes, grid, the palette's cycle)."""
-    import matplotlib as mpl
-
-    mpl.rcParams.update(
-        {
-            "figure.figsize": (9, 4.5),
-            "figure.dpi": 100,
-            "axes.titlesize": 12,
-            "axes.titleweight": "bold",
-            "axes.grid": True,
-            "grid.alpha": 0.3,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.prop_cycle": mpl.cycler(
-                color=[
-                    COLORS[k] for k in ("packet", "blocked", "reachable", "collateral", "forged")
-                ]
-            ),
-        }
-    )
-
-
-def _columns(trace: Trace, journeys) -> list[str]:
+def _columns(trace, journeys) -> list[str]:
     """Columns from left to right: the client, hosts inside its network, the censoring
     routers at the border, then the hosts outside, in order of appearance."""
-    world = trace._world
+    world = trace.internet
     hosts, routers = [], []
-    crossed = {raw[1] for raw in trace._raw if raw[1] in world.networks}
+    crossed = {raw[1] for raw in trace._raw if raw[1] in world.routers}
     for j in journeys:
         for hop in (j.origin, j.last_hop):
-            if hop in world.networks:
-                acted = j.fate in ("dropped", "no-route") or j.injected or j.verdict
+            if hop in world.routers:
+                acted = j.fate in ("dropped", "no-route", "expired") or j.injected or j.verdict
                 if hop not in routers and acted:
                     routers.append(hop)
             elif hop not in hosts:
                 hosts.append(hop)
     for name in sorted(crossed):
-        if world.networks[name].censor is not None and name not in routers:
+        if _has_censor(world, name) and name not in routers:
             routers.append(name)
     origin = trace.origin if trace.origin in hosts else (hosts[0] if hosts else None)
     if origin is None:
@@ -77,20 +39,21 @@ def _columns(trace: Trace, journeys) -> list[str]:
     return [origin, *inside, *routers, *outside]
 
 
-def ladder(trace: Trace, ax=None, *, limit: int = 80, title: str | None = None):
-    """Draw ``trace`` as a ladder diagram; returns the matplotlib axes."""
+def ladder(trace, ax=None, *, limit: int = 80, title: str | None = None):
+    """Draw ``trace`` (a :class:`~censorsim.observe.trace.Trace`) as a ladder diagram;
+    returns the matplotlib axes."""
     import matplotlib.pyplot as plt
 
     journeys = trace.journeys()[:limit]
     cols = _columns(trace, journeys)
     x = {name: i for i, name in enumerate(cols)}
-    world = trace._world
+    world = trace.internet
     rows = max(len(journeys), 1)
     if ax is None:
         _, ax = plt.subplots(figsize=(2.6 * max(len(cols), 2) + 2.5, 0.32 * rows + 1.6))
     for name, i in x.items():
-        is_router = name in world.networks
-        label = f"{name}\n(censor)" if is_router and world.networks[name].censor else name
+        is_router = name in world.routers
+        label = f"{name}\n(censor)" if is_router and _has_censor(world, name) else name
         ax.axvline(i, color=COLORS["ink"], lw=1.2 if not is_router else 2.5, alpha=0.35, zorder=0)
         ax.text(i, -1.0, label, ha="center", va="bottom", fontsize=9, fontweight="bold")
     for row, j in enumerate(journeys):
@@ -103,7 +66,7 @@ def ladder(trace: Trace, ax=None, *, limit: int = 80, title: str | None = None):
                 continue
         if j.injected:
             color = COLORS["forged"]
-        elif j.fate == "dropped" or j.fate == "no-route":
+        elif j.fate in ("dropped", "no-route", "expired"):
             color = COLORS["blocked"] if j.fate == "dropped" else COLORS["lost"]
         elif j.verdict is not None and j.verdict.action == "throttle":
             color = COLORS["throttled"]
@@ -116,7 +79,7 @@ def ladder(trace: Trace, ax=None, *, limit: int = 80, title: str | None = None):
             xytext=(src, y0),
             arrowprops=dict(arrowstyle="-|>", color=color, lw=1.4, shrinkA=0, shrinkB=0),
         )
-        if j.fate in ("dropped", "no-route"):
+        if j.fate in ("dropped", "no-route", "expired"):
             ax.plot([dst], [y1], marker="X", color=color, markersize=10, zorder=3)
         text = j.description
         if j.verdict is not None and (j.fate == "dropped" or j.injected):
@@ -160,5 +123,13 @@ def ladder(trace: Trace, ax=None, *, limit: int = 80, title: str | None = None):
 
 
 def _host_for(world, address) -> str | None:
-    host = world._by_address.get(address)
+    host = world.host_at(address)
     return host.name if host is not None else None
+
+
+def _has_censor(world, name: str) -> bool:
+    """Whether a censor sits at router ``name``: at its border or on one of its links."""
+    router = world.routers[name]
+    return router.censor is not None or any(
+        link.censor is not None and link.owner is router for link in router.links
+    )

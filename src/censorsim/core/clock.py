@@ -19,10 +19,31 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from collections.abc import Callable, Generator
 from typing import Any
 
-__all__ = ["Loop", "Event", "Process", "Timer", "SimulationError"]
+__all__ = ["Loop", "Event", "Process", "Timer", "SimulationError", "first_of", "check_seconds"]
+
+
+def check_seconds(value: object, name: str, *, allow_zero: bool = True) -> float:
+    """``value`` as a finite, non-negative number of seconds, or ``ValueError`` naming it.
+
+    Every duration a user gives (timeouts, delays, latencies, ``world.advance``) passes
+    here, so a NaN or an infinity never reaches the clock: one NaN would make every later
+    time NaN and every comparison false.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(
+            f"{name}={value!r}: expected a number of seconds, got {type(value).__name__}"
+        )
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        what = "a finite number of seconds" + (" >= 0" if allow_zero else " > 0")
+        raise ValueError(f"{name}={value!r}: expected {what}")
+    return float(value)
+
+
+_NEVER = 1e15  # about 30 million years of virtual time: later than anything meant
 
 
 class SimulationError(RuntimeError):
@@ -54,6 +75,8 @@ class Loop:
         # are the same instant and the one scheduled first runs first, whatever the
         # floating-point rounding of the sums.
         time = round(time, 9)
+        if not time < _NEVER:  # NaN or infinity: a bug upstream, refuse it here
+            raise ValueError(f"cannot schedule a call at virtual time {time!r}")
         if time < self.now:
             time = self.now
         timer = Timer(time, fn, args)

@@ -28,7 +28,6 @@ import functools
 import ipaddress
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import dns.flags
 import dns.message
@@ -40,40 +39,52 @@ import dns.rdtypes.IN.A
 import dns.rdtypes.IN.AAAA
 import dns.rrset
 
+from censorsim.core.clock import Event, first_of
+from censorsim.core.net import Host, Verdict
 from censorsim.names import normalize_name
-from censorsim.sim import Event, first_of
+from censorsim.protocols.http import Request
 from censorsim.wire import IPAddress, MalformedPacket, Packet, dns_to_wire, parse_dns
-
-if TYPE_CHECKING:
-    from censorsim.net import Host
 
 __all__ = [
     "Zone",
     "AuthoritativeServer",
     "RecursiveResolver",
-    "ResolverAction",
+    "ResolverQuery",
+    "ResolverDecision",
     "DNSLookup",
     "DNSCache",
     "udp_lookup",
     "make_answer",
+    "make_error",
+    "doh_handler",
+    "failure_for_rcode",
 ]
 
 A, AAAA = dns.rdatatype.A, dns.rdatatype.AAAA
 
 
 @dataclass(frozen=True)
-class ResolverAction:
-    """What a resolver policy does instead of resolving (resolver-based blocking).
+class ResolverQuery:
+    """A question as a resolver's policy sees it: the query message, its name (normalised
+    text, no final dot) and type, and the addresses of the operator's block-page server."""
 
-    ``kind`` is ``"nxdomain"``, ``"refused"``, ``"address"`` (answer with ``addresses``)
-    or ``"silence"`` (no answer at all).
-    """
+    message: dns.message.Message
+    name: str
+    rdtype: int
+    blockpage: tuple[IPAddress, ...] = ()
 
-    kind: str
-    addresses: tuple[IPAddress, ...] = ()
-    ttl: int = 300
-    rule: str = ""
-    reason: str = ""
+    def with_blockpage(self, addresses: tuple[IPAddress, ...]) -> ResolverQuery:
+        return ResolverQuery(self.message, self.name, self.rdtype, tuple(addresses))
+
+
+@dataclass(frozen=True)
+class ResolverDecision:
+    """What a resolver's policy does instead of resolving (resolver-based blocking):
+    answer with ``answer`` (a DNS message the policy built), or, when it is None, stay
+    silent. ``verdict`` says which rule decided and why (shown in traces)."""
+
+    answer: dns.message.Message | None
+    verdict: Verdict
 
 
 class Zone:
@@ -177,23 +188,41 @@ def _question(message: dns.message.Message) -> tuple[str, int] | None:
     return q.name.to_text(omit_final_dot=True).lower(), q.rdtype
 
 
-class AuthoritativeServer:
-    """Answers from a :class:`Zone` on UDP port 53 of a host (RD is ignored, AA is set)."""
+class _DNSService:
+    """A DNS server on UDP port 53 of a host: bytes that are not DNS get no answer."""
 
-    def __init__(self, host: Host, zone: Zone):
+    service = "DNS"
+
+    def __init__(self, host: Host):
         self.host = host
-        self.zone = zone
-        host.udp_bind(53, self._on_packet)
-        host.services.append("authoritative DNS")
+        host.bind_udp(53, self._on_packet)
+        host.services.append(self.service)
 
     def __repr__(self) -> str:
-        return f"<AuthoritativeServer on {self.host.name} {self.host.address}>"
+        return f"<{type(self).__name__} on {self.host.name} {self.host.address}>"
 
-    def _on_packet(self, host: Host, packet: Packet) -> None:
+    def _on_packet(self, packet: Packet) -> None:
         try:
             query = parse_dns(packet.payload)
         except MalformedPacket:
             return
+        self._on_query(query, packet)
+
+    def _on_query(self, query: dns.message.Message, packet: Packet) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+
+class AuthoritativeServer(_DNSService):
+    """Answers from a :class:`Zone` on UDP port 53 of a host (RD is ignored, AA is set)."""
+
+    service = "authoritative DNS"
+
+    def __init__(self, host: Host, zone: Zone):
+        self.zone = zone
+        super().__init__(host)
+
+    def _on_query(self, query: dns.message.Message, packet: Packet) -> None:
+        host = self.host
         question = _question(query)
         if question is None or query.flags & dns.flags.QR:
             return
@@ -258,8 +287,10 @@ def _answer_ttl(message: dns.message.Message, rdtype: int) -> tuple[int, tuple, 
     return rcode, tuple(addrs), ttl
 
 
-class RecursiveResolver:
+class RecursiveResolver(_DNSService):
     """A caching recursive resolver on a host: UDP port 53, and a ``handle`` for DoH."""
+
+    service = "recursive DNS"
 
     UPSTREAM_TIMEOUT = 2.0
     UPSTREAM_ATTEMPTS = 2
@@ -268,24 +299,16 @@ class RecursiveResolver:
         self,
         host: Host,
         upstream: IPAddress,
-        policy: Callable[[str, int], ResolverAction | None] | None = None,
+        policy: Callable[[ResolverQuery], ResolverDecision | None] | None = None,
     ):
-        self.host = host
         self.upstream = upstream
         self.policy = policy
         self.cache = DNSCache()
         self._pending: dict[tuple[str, int], list[tuple[dns.message.Message, Callable]]] = {}
-        host.udp_bind(53, self._on_packet)
-        host.services.append("recursive DNS")
+        super().__init__(host)
 
-    def __repr__(self) -> str:
-        return f"<RecursiveResolver on {self.host.name} {self.host.address}>"
-
-    def _on_packet(self, host: Host, packet: Packet) -> None:
-        try:
-            query = parse_dns(packet.payload)
-        except MalformedPacket:
-            return
+    def _on_query(self, query: dns.message.Message, packet: Packet) -> None:
+        host = self.host
 
         def respond(message: dns.message.Message, verdict=None) -> None:
             host.send(packet.reply(payload=dns_to_wire(message), ident=host.next_ident()), verdict)
@@ -301,15 +324,19 @@ class RecursiveResolver:
         """Answer ``query`` by calling ``respond(message[, verdict])``, now or later."""
         question = _question(query)
         if question is None or query.flags & dns.flags.QR:
-            respond(_error(query, dns.rcode.FORMERR))
+            respond(make_error(query, dns.rcode.FORMERR))
             return
         name, rdtype = question
         if self.policy is not None:
-            action = self.policy(name, rdtype)
-            if action is not None:
-                self._apply(action, query, respond, packet)
+            decision = self.policy(ResolverQuery(query, name, rdtype))
+            if decision is not None:
+                if decision.answer is None:
+                    if packet is not None:
+                        self.host.note_drop(packet, decision.verdict, "no answer")
+                else:
+                    respond(decision.answer, decision.verdict)
                 return
-        now = self.host.world.loop.now
+        now = self.host.internet.now
         cached = self.cache.get(name, rdtype, now)
         if cached is not None:
             rcode, addrs, ttl = cached
@@ -318,33 +345,10 @@ class RecursiveResolver:
         waiting = self._pending.setdefault((name, rdtype), [])
         waiting.append((query, respond))
         if len(waiting) == 1:
-            self.host.world.loop.process(self._resolve(name, rdtype))
-
-    def _apply(self, action: ResolverAction, query, respond, packet) -> None:
-        from censorsim.censors.engine import Verdict
-
-        verdict = Verdict(
-            action="resolver-" + action.kind,
-            forward=action.kind != "silence",
-            rule=action.rule,
-            reason=action.reason,
-        )
-        if action.kind == "silence":
-            if packet is not None:
-                self.host.world._record(self.host.name, "drop", packet, verdict, "no answer")
-            return
-        if action.kind == "nxdomain":
-            message = make_answer(query, dns.rcode.NXDOMAIN, negative_ttl=action.ttl)
-        elif action.kind == "refused":
-            message = _error(query, dns.rcode.REFUSED)
-        else:
-            message = make_answer(
-                query, dns.rcode.NOERROR, action.addresses, action.ttl, negative_ttl=action.ttl
-            )
-        respond(message, verdict)
+            self.host.internet.loop.process(self._resolve(name, rdtype))
 
     def _resolve(self, name: str, rdtype: int) -> Generator[Event, object, None]:
-        world = self.host.world
+        internet = self.host.internet
         result = None
         for _ in range(self.UPSTREAM_ATTEMPTS):
             lookup = yield from udp_lookup(
@@ -360,10 +364,10 @@ class RecursiveResolver:
                 result = lookup
                 break
         waiting = self._pending.pop((name, rdtype), [])
-        now = world.loop.now
+        now = internet.now
         if result is None:
             for query, respond in waiting:
-                respond(_error(query, dns.rcode.SERVFAIL))
+                respond(make_error(query, dns.rcode.SERVFAIL))
             return
         rcode, addrs, ttl = _answer_ttl(result.message, rdtype)
         self.cache.put(name, rdtype, now, rcode, addrs, ttl)
@@ -371,7 +375,7 @@ class RecursiveResolver:
             respond(make_answer(query, rcode, addrs, ttl, negative_ttl=ttl))
 
 
-def _error(query: dns.message.Message, rcode: int) -> dns.message.Message:
+def make_error(query: dns.message.Message, rcode: int) -> dns.message.Message:
     response = dns.message.make_response(query)
     response.flags |= dns.flags.RA
     response.set_rcode(rcode)
@@ -432,9 +436,8 @@ def udp_lookup(
     retries after ``timeout`` up to ``attempts`` times. With ``wait`` > 0, keeps listening
     that long after the first answer and reports later answers in ``late``.
     """
-    world = host.world
-    loop = world.loop
-    rng = world.dns_rng
+    loop = host.internet.loop
+    rng = host.internet.rng("dns")
     query = dns.message.make_query(name, rdtype, id=rng.getrandbits(16))
     if not recursion_desired:
         query.flags &= ~dns.flags.RD
@@ -445,7 +448,7 @@ def udp_lookup(
     answers: list[tuple[dns.message.Message, Packet]] = []
     arrived = Event(loop)
 
-    def on_packet(_host: Host, packet: Packet) -> None:
+    def on_packet(packet: Packet) -> None:
         if packet.src != server or packet.sport != 53:
             return
         try:
@@ -459,7 +462,7 @@ def udp_lookup(
         answers.append((message, packet))
         arrived.succeed()
 
-    host.udp_bind(port, on_packet)
+    host.bind_udp(port, on_packet)
     try:
         for _ in range(attempts):
             host.send(Packet(local, server, "udp", port, 53, wire, ident=host.next_ident()))
@@ -471,7 +474,7 @@ def udp_lookup(
         if answers and wait > 0:
             yield loop.timeout(wait)
     finally:
-        host.udp_unbind(port)
+        host.unbind_udp(port)
     server_text = str(server)
     rdtext = dns.rdatatype.to_text(rdtype)
     if not answers:
@@ -490,3 +493,27 @@ def udp_lookup(
         late=late,
         message=message,
     )
+
+
+def doh_handler(resolver: RecursiveResolver):
+    """A ``/dns-query`` handler for a web server (RFC 8484, POST) answering with ``resolver``."""
+
+    def handle(request: Request, reply) -> None:
+        if request.method != "POST":
+            reply(405, b"use POST with application/dns-message\n", {})
+            return
+        if request.header("content-type") != "application/dns-message":
+            reply(415, b"expected Content-Type: application/dns-message\n", {})
+            return
+        try:
+            query = parse_dns(request.body)
+        except MalformedPacket:
+            reply(400, b"the body is not a DNS message\n", {})
+            return
+
+        def respond(message, verdict=None) -> None:
+            reply(200, dns_to_wire(message), {"Content-Type": "application/dns-message"})
+
+        resolver.handle(query, respond)
+
+    return handle

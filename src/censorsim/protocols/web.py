@@ -1,0 +1,238 @@
+"""Web servers: HTTP/1.1 over TLS and plaintext, virtual hosts, CDNs, block pages (lesson 01).
+
+Theory of operation
+-------------------
+One server address can serve many sites. The server learns which site a client wants
+twice: from the SNI in the TLS ClientHello (to choose the certificate) and from the
+``Host`` header of the HTTP request (to choose the content). A CDN runs the same server
+on a few shared edge addresses for all its customers, so every customer's name resolves
+to the same handful of addresses: that is what turns one blocked address into thousands
+of blocked sites (lesson 03). With ``allow_fronting`` the CDN routes by ``Host`` even when
+it differs from the SNI (domain fronting, lesson 04).
+
+A block-page server answers every request with HTTP 451 (RFC 7725). For an ``https``
+URL it can only present its own certificate, so the browser stops at a certificate
+error before any block page shows (lesson 02).
+
+A :class:`Site` may also redirect (``redirect="https://www.example/"``: a 301 with that
+``Location``, as sites do from a bare name to ``www`` or from ``http`` to ``https``) and
+send headers of its own (``headers={"Alt-Svc": ...}``).
+
+Every exchange is one request and one response through h11
+(:mod:`censorsim.protocols.http`); the server closes the connection after the response
+(with a TLS close_notify first, as real servers do).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from censorsim.core.net import Host
+from censorsim.protocols.http import Request, RequestReader, response_bytes
+from censorsim.protocols.tcp import TCPSocket, TCPStack
+from censorsim.protocols.tls import CertificateAuthority, TLSError, TLSServerSession
+
+__all__ = ["Site", "WebServer", "Reply", "Handler"]
+
+
+@dataclass
+class Site:
+    """A web site: a host name and what it serves (``infringing`` marks a block target).
+
+    ``redirect`` makes the site answer every request with a redirect to that URL
+    (``status`` 301 unless another 3xx is given); ``headers`` are sent with every answer.
+    """
+
+    name: str
+    title: str
+    text: str = ""
+    status: int = 200
+    infringing: bool = False
+    category: str = "legal"
+    redirect: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.status, int) or not 100 <= self.status <= 599:
+            raise ValueError(f"status={self.status!r}: expected an HTTP status from 100 to 599")
+        if self.redirect is not None:
+            if not isinstance(self.redirect, str):
+                raise ValueError(f"redirect={self.redirect!r}: expected a URL as a str")
+            if not 300 <= self.status < 400:
+                self.status = 301
+
+    def page(self) -> bytes:
+        body = (
+            '<!doctype html>\n<html><head><meta charset="utf-8">'
+            f"<title>{html.escape(self.title)}</title></head>\n"
+            f"<body><h1>{html.escape(self.title)}</h1>\n<p>{html.escape(self.text)}</p>\n"
+            "</body></html>\n"
+        )
+        return body.encode()
+
+    def answer(self) -> tuple[int, bytes, dict[str, str]]:
+        """``(status, body, headers)`` of this site's answer to any request."""
+        headers = dict(self.headers)
+        if self.redirect is not None:
+            headers["Location"] = self.redirect
+        return self.status, self.page(), headers
+
+
+Reply = Callable[[int, bytes, dict[str, str]], None]
+Handler = Callable[[Request, Reply], None]
+
+
+class WebServer:
+    """HTTP/1.1 on port 80 and HTTPS on port 443 of a host, with virtual hosts.
+
+    ``names`` are the names on the server's default certificate (what a client gets when
+    its SNI names no site here). ``handlers`` map a path to a function for dynamic
+    answers (DNS over HTTPS uses ``/dns-query``). ``catch_all`` answers every request for
+    an unknown site (a block-page server). ``clock`` gives the POSIX time for ``Date``.
+    """
+
+    def __init__(
+        self,
+        host: Host,
+        names: tuple[str, ...] | list[str],
+        *,
+        ca: CertificateAuthority,
+        sites: dict[str, Site] | None = None,
+        handlers: dict[str, Handler] | None = None,
+        catch_all: Site | None = None,
+        allow_fronting: bool = True,
+        http: bool = True,
+        https: bool = True,
+        server_header: str = "censorsim",
+    ):
+        self.host = host
+        self.names = tuple(names)
+        self.ca = ca
+        self.sites: dict[str, Site] = dict(sites or {})
+        self.handlers: dict[str, Handler] = dict(handlers or {})
+        self.catch_all = catch_all
+        self.allow_fronting = allow_fronting
+        self.server_header = server_header
+        self._ctx = None  # made at the first TLS connection: most servers never get one
+        self._rng = host.internet.rng(f"tls:{host.name}")
+        stack = TCPStack.of(host)
+        if http:
+            stack.listen(80, self._accept_plain)
+            host.services.append("http")
+        if https:
+            stack.listen(443, self._accept_tls)
+            host.services.append("https")
+
+    def __repr__(self) -> str:
+        return f"<WebServer on {self.host.name}: {len(self.sites)} sites>"
+
+    def add_site(self, site: Site) -> None:
+        self.sites[site.name] = site
+
+    # -- TLS: certificate by SNI -------------------------------------------------------
+    def _choose_certificate(self, sslobj, server_name, _ctx) -> None:
+        sslobj._censorsim_sni = server_name
+        if server_name and server_name.lower() in self.sites:
+            sslobj.context = self.ca.server_context((server_name.lower(),))
+        # otherwise the default certificate stays: a client asking for a name that is
+        # not served here fails verification, as with a real server
+
+    def _context(self):
+        if self._ctx is None:
+            self._ctx = self.ca.server_context(self.names, shared=False)
+            self._ctx.sni_callback = self._choose_certificate
+        return self._ctx
+
+    # -- connections -------------------------------------------------------------------
+    def _accept_plain(self, sock: TCPSocket) -> None:
+        exchange = _Exchange(self, sock, None, sock.send, sock.close)
+        sock.on_data = lambda s, data: exchange.received(data)
+
+    def _accept_tls(self, sock: TCPSocket) -> None:
+        session = TLSServerSession(self._context(), self._rng)
+
+        def close() -> None:
+            sock.send(session.close())
+            sock.close()
+
+        exchange = _Exchange(self, sock, session, lambda b: sock.send(session.send(b)), close)
+
+        def on_data(s: TCPSocket, data: bytes) -> None:
+            try:
+                out, plain = session.feed(data)
+            except TLSError as exc:
+                if exc.alert:
+                    s.send(exc.alert)
+                s.reset()  # a handshake failure: drop the connection as servers do
+                return
+            if out:
+                s.send(out)
+            if plain:
+                exchange.received(plain)
+
+        sock.on_data = on_data
+
+    def _date(self) -> float:
+        internet = self.host.internet
+        return internet.epoch + internet.now
+
+    def respond(self, request: Request, reply: Reply) -> None:
+        """Choose the answer to a request: a handler, a site, the catch-all, or an error."""
+        handler = self.handlers.get(request.path)
+        if handler is not None:
+            handler(request, reply)
+            return
+        host = request.host
+        if (
+            request.server_name is not None
+            and host is not None
+            and host != request.server_name.lower()
+            and not self.allow_fronting
+        ):
+            reply(421, b"421 Misdirected Request: SNI and Host differ\n", {})
+            return
+        site = self.sites.get(host or "") or self.catch_all
+        if site is None:
+            reply(404, f"no site {host!r} on this server\n".encode(), {})
+            return
+        reply(*site.answer())
+
+
+class _Exchange:
+    """One request and its response on one connection (the server closes after it)."""
+
+    def __init__(self, server: WebServer, sock: TCPSocket, session, send, close):
+        self.server, self.sock, self.session = server, sock, session
+        self.send, self.close = send, close
+        self.reader = RequestReader()
+        self.answered = False
+
+    def received(self, data: bytes) -> None:
+        if self.answered:
+            return
+        try:
+            request = self.reader.feed(data)
+        except ValueError:
+            self.answered = True
+            self.send(response_bytes(400, b"bad request\n", date=self.server._date()))
+            self.close()
+            return
+        if request is None:
+            return
+        self.answered = True
+        sni = self.session.server_name if self.session else None
+        request = Request(
+            request.method, request.target, request.headers, request.body, sni, self.sock.remote
+        )
+        self.server.respond(request, self.reply)
+
+    def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        if self.sock.state == "CLOSED":
+            return
+        data = response_bytes(
+            status, body, headers, date=self.server._date(), server=self.server.server_header
+        )
+        self.send(data)
+        self.close()
