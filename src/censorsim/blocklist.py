@@ -8,8 +8,9 @@ way of comparing decides what else gets blocked:
 * ``"exact"``: ``stream.example`` blocks that name only. Italy's Piracy Shield tickets
   list fully qualified domain names this way.
 * ``"suffix"``: ``mit.edu`` blocks ``mit.edu`` and every name under it (``www.mit.edu``)
-  but not ``kermit.edu``: matching is at label boundaries, as DNS response policy zones
-  with a wildcard do.
+  but not ``kermit.edu``: matching is at label boundaries, as a DNS response policy zone
+  that lists both ``mit.edu`` and ``*.mit.edu`` does (an RPZ wildcard alone does not match
+  the name itself).
 * ``"substring"``: ``t.co`` blocks every name containing those characters, which is how
   Russia's 2021 rule ``*t.co*`` also throttled ``microsoft.com`` and ``reddit.com``
   (Censored Planet, censoredplanet.org/throttling, 2021).

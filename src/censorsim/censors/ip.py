@@ -46,7 +46,7 @@ class DropOnIP(_IPRule):
         reason = self._hit(observation.packet)
         if reason is None:
             return None
-        return Verdict("drop", forward=False, rule=repr(self), reason=reason)
+        return Verdict("drop", forward=False, rule=repr(self), reason=reason, keep=True)
 
 
 class ResetOnIP(_IPRule):
@@ -63,7 +63,9 @@ class ResetOnIP(_IPRule):
             return Verdict("drop", forward=False, rule=repr(self), reason=reason)
         if packet.flags == "S":
             rst = packet.reply(flags="RA", seq=0, ack=(packet.seq + 1) % 2**32, window=0)
-            return Verdict("reset", forward=False, inject=(rst,), rule=repr(self), reason=reason)
+            return Verdict(
+                "reset", forward=False, inject=(rst,), rule=repr(self), reason=reason, keep=True
+            )
         return Verdict(
             "reset",
             forward=False,
