@@ -186,6 +186,8 @@ class CensorEngine:
                 f"{rule!r} has no address and {self.name!r} has no block-page server: "
                 "give the rule an address"
             )
+        if getattr(rule, "needs_blockpage", False) and hasattr(rule, "default_addresses"):
+            rule.default_addresses = tuple(self.blockpage_addresses)
         self.rules.append(rule)
         self._split()
         return rule
@@ -253,9 +255,22 @@ class CensorEngine:
                 return verdict
         return None
 
-    def _replay(self, remembered: Verdict, packet: Packet, flow: Flow, now: float) -> Verdict:
+    def _replay(
+        self, remembered: Verdict, packet: Packet, flow: Flow, now: float
+    ) -> Verdict | None:
         if remembered.action == "throttle":
             return self._throttle(remembered, packet, flow, now, remembered=True)
+        if remembered.action == "redirect":  # the flow goes on to where it was sent
+            if not flow.from_client(packet):
+                return None
+            return Verdict(
+                "redirect",
+                forward=True,
+                redirect=remembered.redirect,
+                rule=remembered.rule,
+                reason=remembered.reason,
+                remembered=True,
+            )
         return Verdict(
             "drop",
             forward=False,

@@ -104,6 +104,9 @@ class Verdict:
     ``reason`` say who decided and why, in words a student can read. ``keep`` asks the
     censor to apply the same decision to the rest of the flow; ``remembered`` marks a
     decision applied from that memory; ``rate`` is a throttle's bits per second.
+    ``redirect`` sends the packet to another address instead (destination NAT, as ISPs
+    that show a block page for a blocked address do); the router rewrites the answers'
+    source back, so the client believes it talks to the address it asked for.
     """
 
     action: str
@@ -115,9 +118,11 @@ class Verdict:
     remembered: bool = False
     rate: float | None = None
     keep: bool = False
+    redirect: IPAddress | None = None
 
     def __repr__(self) -> str:
         extra = f", inject={len(self.inject)}" if self.inject else ""
+        extra += f", redirect={self.redirect}" if self.redirect is not None else ""
         extra += f", delay={self.delay:.4f}" if self.delay else ""
         return (
             f"Verdict({self.action!r}, forward={self.forward}{extra}, rule={self.rule!r}, "
@@ -183,6 +188,9 @@ class Router:
         self.addresses: tuple[IPAddress, ...] = ()  # the source of its ICMP messages
         self.links: list[Link] = []
         self.censor: Middlebox | None = None  # acts at the network's border
+        # destination NAT done for a middlebox's redirect: the answers' key -> the address
+        # the client asked for, so that their source is rewritten back
+        self.nat: dict[tuple, IPAddress] = {}
 
     def __repr__(self) -> str:
         censor = f", censor {self.censor.name}" if self.censor else ""
@@ -673,6 +681,11 @@ class Internet:
 
     def _at_router(self, router: Router, in_link: Link, packet: Packet, uid: int, ttl: int) -> None:
         now = self.loop.now
+        if router.nat:  # an answer from where a redirect sent the client: undo the rewrite
+            key = (packet.proto, packet.dst, packet.dport, packet.src, packet.sport)
+            original = router.nat.get(key)
+            if original is not None:
+                packet = replace(packet, src=original)
         came_from = in_link.other(router)
         verdicts: list[Verdict] = []
         seen: list[Middlebox] = []
@@ -716,6 +729,21 @@ class Internet:
         if border is not None and border not in seen and _crosses(nxt, router):
             if _ask(border, packet, now, "out", verdicts, seen):
                 return self._drop(router, out, packet, uid, ttl, verdicts, seen)
+        redirect = next((v.redirect for v in verdicts if v.redirect is not None), None)
+        if redirect is not None and redirect != packet.dst:
+            if redirect.version != packet.version:
+                return self._drop(router, out, packet, uid, ttl, verdicts, seen)
+            key = (packet.proto, packet.src, packet.sport, redirect, packet.dport)
+            router.nat[key] = packet.dst
+            packet = replace(packet, dst=redirect)
+            out = self._route(router, redirect)
+            if out is None or out is _HERE:
+                note = "the redirect leads nowhere"
+                self._emit(
+                    router.name, "no-route", packet, _last(verdicts), note, uid, ttl, in_link
+                )
+                return
+            nxt = out.other(router)
         self._emit(router.name, "forward", packet, _last(verdicts), "", uid, ttl, out)
         delay = out.latency
         for v in verdicts:

@@ -67,7 +67,7 @@ def add_isp(
     prefixes: Sequence[str],
     *,
     resolver_address: str,
-    blockpage_address: str | None = None,
+    blockpage_address: str | Sequence[str] | None = None,
     blockpage_name: str | None = None,
     latency: float = 0.008,
     access_latency: float = 0.004,
@@ -76,6 +76,8 @@ def add_isp(
     """An ISP: subscribers, a censor engine, its own resolver, and a block-page server.
 
     The resolver consults the censor engine's resolver rules before answering.
+    ``blockpage_address`` is one address or a list (IPv4 and IPv6) for the block-page
+    server, which ``BlockpageOnQName`` and ``BlockpageOnIP`` send users to.
     """
     isp = world.add_network(
         name, "isp", prefixes, latency=latency, access_latency=access_latency, asn=asn
@@ -88,7 +90,10 @@ def add_isp(
     host.resolver = resolver
     if blockpage_address is not None:
         page_name = blockpage_name or f"blocked.{name}.example"
-        bp = world.add_host(f"{name}-blockpage", isp, [blockpage_address])
+        bp_addresses = (
+            [blockpage_address] if isinstance(blockpage_address, str) else list(blockpage_address)
+        )
+        bp = world.add_host(f"{name}-blockpage", isp, bp_addresses)
         notice = Site(
             page_name,
             "451 Unavailable For Legal Reasons",
@@ -104,8 +109,8 @@ def add_isp(
             catch_all=notice,
             server_header=f"{name}-blockpage",
         )
-        world.zone.add(page_name, [blockpage_address], ttl=3600)
-        isp.censor.blockpage_addresses = (bp.address,)
+        world.zone.add(page_name, bp.addresses, ttl=3600)
+        isp.censor.blockpage_addresses = bp.addresses
         isp.blockpage = bp
     if world.isp is None:
         world.isp = isp
