@@ -22,9 +22,9 @@ def fetch(world, url, name="alice", **options):
         (cs.RefuseOnQName(Blocklist([STREAM])), "dns:refused"),
         (cs.IgnoreOnQName(Blocklist([STREAM])), "dns:timeout"),
         (cs.SinkholeOnQName(Blocklist([STREAM])), "tcp:refused"),  # 127.0.0.1: nothing listens
-        (cs.BlockpageOnQName(Blocklist([STREAM])), "tls:certificate"),
+        (cs.BlockpageOnQName(Blocklist([STREAM])), "tls:certificate-hostname"),
         (cs.SpoofDNSOnQName(Blocklist([STREAM])), "tcp:timeout"),  # 10.10.34.34 routes nowhere
-        (cs.DropDNSOnQName(Blocklist([STREAM])), "dns:refused"),  # the resolver gives SERVFAIL
+        (cs.DropDNSOnQName(Blocklist([STREAM])), "dns:servfail"),  # the resolver's upstream
         (cs.DropOnIP(Blocklist(["203.0.113.10", "203.0.113.11"])), "tcp:timeout"),
         (cs.ResetOnIP(Blocklist(["203.0.113.10", "203.0.113.11"])), "tcp:refused"),
         (cs.DropOnSNI(Blocklist([STREAM])), "tls:timeout"),
@@ -207,7 +207,7 @@ def test_blockpage_on_ip_shows_451_on_http_and_a_certificate_error_on_https():
     assert {str(p.src) for p in answers if p.dst in alice.addresses} == {"203.0.113.10"}
     assert "movinet-blockpage" in r.trace.hops
     r = alice.fetch(f"https://{STREAM}/")
-    assert r.failure == "tls:certificate" and "futbol-stream.example" in r.detail
+    assert r.failure == "tls:certificate-hostname" and "futbol-stream.example" in r.detail
     assert alice.fetch("https://news.example/").ok  # another address
     # a dual-stack client is sent to the block page's IPv6 address
     r = w.client("dana", ip_version="dual").fetch("http://bakery.example/")

@@ -85,21 +85,36 @@ __all__ = [
     "RESOLUTION_DELAY",
 ]
 
+#: Every failure a fetch can report, as ``stage:outcome`` (OONI's names for each, in
+#: :data:`censorsim.measure.OONI_FAILURES`).
 FAILURES = (
-    "dns:nxdomain",
-    "dns:refused",
-    "dns:timeout",
-    "tcp:timeout",
-    "tcp:refused",
+    "dns:nxdomain",  # the name does not exist (NXDOMAIN)
+    "dns:no-answer",  # the name exists but has no address of the type asked (NODATA)
+    "dns:refused",  # the resolver refused to answer (REFUSED)
+    "dns:servfail",  # the resolver failed (SERVFAIL)
+    "dns:bad-answer",  # an answer the client cannot use (another response code)
+    "dns:timeout",  # no answer at all
+    "dns:reset",  # DNS over HTTPS: the connection to the DoH server was reset
+    "dns:eof",  # DNS over HTTPS: the DoH server's connection ended early
+    "dns:certificate-hostname",  # DNS over HTTPS: the DoH server's certificate is wrong
+    "dns:certificate-authority",
+    "dns:certificate-expired",
+    "tcp:timeout",  # no answer to the SYN
+    "tcp:refused",  # a RST in answer to the SYN
     "tcp:reset",
-    "tls:reset",
+    "tls:reset",  # a RST during the TLS handshake
+    "tls:eof",  # the connection ended (FIN) during the TLS handshake
     "tls:timeout",
-    "tls:certificate",
-    "http:reset",
+    "tls:handshake",  # the server ended the handshake with an alert
+    "tls:certificate-hostname",  # the certificate does not name the site
+    "tls:certificate-authority",  # no trusted authority signed it
+    "tls:certificate-expired",  # outside its validity period (at the world's virtual time)
+    "http:reset",  # a RST while waiting for the answer
+    "http:eof",  # the connection ended before the answer was complete
     "http:timeout",
-    "http:malformed",
-    "http:too-many-redirects",
-    "http:bad-redirect",
+    "http:malformed",  # bytes that are not an HTTP answer
+    "http:too-many-redirects",  # more than MAX_REDIRECTS redirects (a loop)
+    "http:bad-redirect",  # a redirect without a usable Location
 )
 MAX_REDIRECTS = 10
 CONNECTION_ATTEMPT_DELAY = 0.250  # RFC 8305 section 5: the recommended 250 ms
@@ -200,6 +215,18 @@ class _Exchange:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     tls_version: str | None = None
+
+
+class _Context:
+    """What a fetch (or a lookup, a traceroute) and everything it causes runs with."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __repr__(self) -> str:
+        return f"<context {self.what}>"
 
 
 class _StageFailure(Exception):
@@ -339,7 +366,7 @@ class _TCPChannel:
             if not data:
                 conn.close()
                 raise _StageFailure(
-                    "tls:reset", "the server closed the connection during the TLS handshake"
+                    "tls:eof", "the connection ended (FIN) during the TLS handshake"
                 )
             try:
                 reply, _ = session.feed(data)
@@ -349,9 +376,9 @@ class _TCPChannel:
                 conn.close()
                 if exc.kind == "certificate":
                     raise _StageFailure(
-                        "tls:certificate", f"certificate verification failed: {exc}"
+                        f"tls:certificate-{exc.problem}", f"certificate verification failed: {exc}"
                     ) from None
-                raise _StageFailure("tls:reset", f"TLS handshake failed: {exc}") from None
+                raise _StageFailure("tls:handshake", f"TLS handshake failed: {exc}") from None
             if reply:
                 conn.send(reply)
         return session
@@ -382,7 +409,7 @@ class _TCPChannel:
             if reader.error and reader.started and "ended before" not in reader.error:
                 raise _StageFailure("http:malformed", reader.error)
             raise _StageFailure(
-                "http:reset", reader.error or "the connection ended before the HTTP answer came"
+                "http:eof", reader.error or "the connection ended before the HTTP answer came"
             )
         return reader.response
 
@@ -624,8 +651,9 @@ class Client:
         if code not in (dns.rdatatype.A, dns.rdatatype.AAAA):
             raise ValueError(f"rdtype {rdtype!r}: the simulated DNS serves 'A' and 'AAAA' only")
         internet = self.host.internet
-        with Recording(internet, self.host.name) as rec:
-            lookup = internet.run(self._lookup(name, code, wait=wait))
+        context = _Context(f"resolve {name}")
+        with Recording(internet, self.host.name, context=context) as rec:
+            lookup = internet.run(self._lookup(name, code, wait=wait), context=context)
         return replace(lookup, trace=rec.trace)
 
     def fetch(self, url: str) -> FetchResult:
@@ -633,8 +661,9 @@ class Client:
         parsed = _parse_url(url)
         internet = self.host.internet
         start = internet.now
-        with Recording(internet, self.host.name) as rec:
-            fields = internet.run(self._fetch(parsed))
+        context = _Context(f"fetch {url}")
+        with Recording(internet, self.host.name, context=context) as rec:
+            fields = internet.run(self._fetch(parsed), context=context)
         return FetchResult(url=url, started=start, trace=rec.trace, **fields)
 
     def traceroute(
@@ -932,13 +961,11 @@ class Client:
         )
         try:
             channel = yield from self.transport.open(self, address, 443, doh_name, True, Cancel())
+            exchange = yield from channel.request(request)
         except _StageFailure as exc:
-            kind = "dns:timeout" if exc.failure.endswith("timeout") else "dns:refused"
-            detail = f"DNS over HTTPS to {address}: {exc.failure} ({exc.detail})"
-            return DNSLookup(name, rdtext, server, None, (), None, kind, detail=detail)
-        exchange = yield from channel.request(request)
+            exchange = _Exchange(exc.failure, exc.detail)
         if exchange.failure is not None:
-            kind = "dns:timeout" if exchange.failure.endswith("timeout") else "dns:refused"
+            kind = _doh_failure(exchange.failure)
             detail = f"DNS over HTTPS to {address}: {exchange.failure} ({exchange.detail})"
             return DNSLookup(name, rdtext, server, None, (), None, kind, detail=detail)
         if exchange.status != 200:
@@ -948,7 +975,7 @@ class Client:
             message = parse_dns(exchange.body)
         except MalformedPacket as exc:
             detail = f"DNS over HTTPS answer is not DNS: {exc}"
-            return DNSLookup(name, rdtext, server, None, (), None, "dns:refused", detail=detail)
+            return DNSLookup(name, rdtext, server, None, (), None, "dns:bad-answer", detail=detail)
         rcode, addrs, ttl = _answer_ttl(message, rdtype)
         return DNSLookup(
             name,
@@ -960,6 +987,17 @@ class Client:
             failure_for_rcode(rcode, addrs),
             message=message,
         )
+
+
+def _doh_failure(failure: str) -> str:
+    """A DoH transport failure as a ``dns:`` one: what broke the connection to the
+    DoH server (a timeout, a reset, an early end, a certificate)."""
+    outcome = failure.split(":", 1)[1]
+    if outcome == "refused":
+        return "dns:reset"  # a RST in answer to the SYN: the DoH server is unreachable
+    if outcome in ("reset", "eof", "timeout") or outcome.startswith("certificate-"):
+        return f"dns:{outcome}"
+    return "dns:bad-answer"
 
 
 def _merge(name: str, six: DNSLookup | None, four: DNSLookup) -> DNSLookup:
@@ -1117,11 +1155,12 @@ def _run_traceroute(
     if port is None:
         port = (80 if payload == "http" else 443) if proto == "tcp" else 33434
     internet = client.host.internet
-    with Recording(internet, client.host.name) as rec:
+    context = _Context(f"traceroute {target}")
+    with Recording(internet, client.host.name, context=context) as rec:
         if address is None:
             versions = _IP_VERSIONS[client.ip_version]
             rdtype = dns.rdatatype.AAAA if versions[0] == 6 else dns.rdatatype.A
-            lookup = internet.run(client._lookup(name, rdtype))
+            lookup = internet.run(client._lookup(name, rdtype), context=context)
             if lookup.failure or not lookup.addresses:
                 return TracerouteResult(
                     target, None, proto, port, data, (),
@@ -1129,7 +1168,8 @@ def _run_traceroute(
                     trace=rec.trace,
                 )  # fmt: skip
             address = lookup.addresses[0]
-        hops, note = internet.run(_probes(client, address, proto, port, data, max_ttl, timeout))
+        probes = _probes(client, address, proto, port, data, max_ttl, timeout)
+        hops, note = internet.run(probes, context=context)
     return TracerouteResult(target, address, proto, port, data, tuple(hops), note, rec.trace)
 
 

@@ -15,6 +15,9 @@ same at larger scale (see the case facts of lesson 03).
 * :class:`ResetOnIP` answers a SYN to a listed address with a forged RST, so the client
   reports ``tcp:refused`` at once, exactly as if nothing listened on the port: the client
   cannot tell the two apart. An established connection gets RSTs in both directions.
+* :class:`ThrottleOnIP` lets traffic to or from a listed address through at a low rate
+  (a traffic shaper keyed on the IP header: it needs no parsing, and slows every site on
+  the address, as lesson 04 contrasts with throttling by SNI).
 * :class:`BlockpageOnIP` sends connections to a listed address to the ISP's block-page
   server instead (destination NAT at the router). Over plain HTTP the user sees the
   notice (HTTP 451); over HTTPS the block-page server cannot show a certificate for the
@@ -30,7 +33,7 @@ from censorsim.censors._base import ListRule, resets
 from censorsim.censors.engine import Observation, Verdict
 from censorsim.wire import Packet
 
-__all__ = ["DropOnIP", "ResetOnIP", "BlockpageOnIP"]
+__all__ = ["DropOnIP", "ResetOnIP", "BlockpageOnIP", "ThrottleOnIP"]
 
 
 class _IPRule(ListRule):
@@ -125,4 +128,25 @@ class BlockpageOnIP(_IPRule):
             rule=repr(self),
             reason=f"{reason}: sent to the block page at {target}",
             keep=True,
+        )
+
+
+class ThrottleOnIP(_IPRule):
+    """Slow every flow to or from a listed address to ``rate`` bits/s (shaping)."""
+
+    def __init__(self, blocklist, rate: float = 128_000):
+        super().__init__(blocklist)
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e12:
+            raise ValueError(f"rate={rate!r}: expected a positive number of bits per second")
+        self.rate = float(rate)
+
+    def _args(self) -> str:
+        return f", rate={self.rate:g}"
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation.packet)
+        if reason is None:
+            return None
+        return Verdict(
+            "throttle", forward=True, rate=self.rate, rule=repr(self), reason=reason, keep=True
         )

@@ -18,17 +18,20 @@ outer one, which is why rightsholders turned to IP blocking.
 
 * :class:`DropOnSNI`: drop the ClientHello and the rest of the flow (``tls:timeout``);
 * :class:`ResetOnSNI`: drop it and forge RSTs to both ends (``tls:reset``);
-* :class:`ThrottleOnSNI`: let the flow through at a low rate (shaping).
+* :class:`ThrottleOnSNI`: let the flow through at a low rate (shaping);
+* :class:`CloseOnSNI`: drop it and end the connection with a forged FIN, which the
+  client reads as the server closing during the handshake (``tls:eof``; OONI's
+  ``eof_error``, ooni/spec df-007).
 """
 
 from __future__ import annotations
 
 from censorsim.blocklist import Blocklist
-from censorsim.censors._base import ListRule, resets
+from censorsim.censors._base import ListRule, closes, resets
 from censorsim.censors.engine import Observation, Verdict
 from censorsim.wire import Incomplete, MalformedPacket, extract_sni
 
-__all__ = ["DropOnSNI", "ResetOnSNI", "ThrottleOnSNI", "sni_of"]
+__all__ = ["DropOnSNI", "ResetOnSNI", "ThrottleOnSNI", "CloseOnSNI", "sni_of"]
 
 _TLS_HANDSHAKE = 0x16
 
@@ -89,7 +92,7 @@ class ThrottleOnSNI(_SNIRule):
 
     def __init__(self, blocklist: Blocklist, rate: float = 128_000):
         super().__init__(blocklist)
-        if not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0:
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e12:
             raise ValueError(f"rate={rate!r}: expected a positive number of bits per second")
         self.rate = float(rate)
 
@@ -102,4 +105,17 @@ class ThrottleOnSNI(_SNIRule):
             return None
         return Verdict(
             "throttle", forward=True, rate=self.rate, rule=repr(self), reason=reason, keep=True
+        )
+
+
+class CloseOnSNI(_SNIRule):
+    """End a connection whose ClientHello names a listed server with a forged FIN."""
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
+        if reason is None:
+            return None
+        inject = closes(observation.packet, observation.flow)
+        return Verdict(
+            "close", forward=False, inject=inject, rule=repr(self), reason=reason, keep=True
         )

@@ -629,16 +629,23 @@ class Internet:
         seconds = check_seconds(seconds, "seconds")
         self.loop.run(until=self.loop.now + seconds)
 
-    def run(self, generator: Generator) -> Any:
+    def run(self, generator: Generator, *, context: object = None) -> Any:
         """Run a process to completion, then let in-flight packets land; return its value.
 
         Late answers and closing handshakes due within :attr:`DRAIN` seconds are part of
         the same run; anything later (a server still retransmitting) stays scheduled and
-        happens when virtual time next moves on.
+        happens when virtual time next moves on. ``context`` is what everything the
+        process causes runs with (see :mod:`censorsim.core.clock`).
         """
-        proc = self.loop.process(generator)
-        self.loop.run(until=proc)
-        self.loop.drain(self.loop.now + self.DRAIN)
+        loop = self.loop
+        outer = loop.context
+        loop.context = context
+        try:
+            proc = loop.process(generator)
+            loop.run(until=proc)
+            loop.drain(loop.now + self.DRAIN)
+        finally:
+            loop.context = outer
         return proc.value
 
     # -- observing -------------------------------------------------------------------------

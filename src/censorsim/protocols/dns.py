@@ -35,6 +35,7 @@ import dns.name
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
+import dns.rdtypes.ANY.SOA
 import dns.rdtypes.IN.A
 import dns.rdtypes.IN.AAAA
 import dns.rrset
@@ -150,10 +151,22 @@ def _rdata(address: IPAddress):
 
 
 def _soa(qname: dns.name.Name, minimum: int) -> dns.rrset.RRset:
+    """The SOA record of the zone a name is in (the world's zones are its top-level
+    domains: ``example.`` holds ``bakery.example``), for negative answers (RFC 2308)."""
     labels = qname.labels
-    apex = dns.name.Name(labels[-3:]) if len(labels) > 2 else qname
-    text = f"ns.{apex} hostmaster.{apex} 1 7200 900 1209600 {minimum}"
-    return dns.rrset.from_text(apex, minimum, "IN", "SOA", text)
+    apex = dns.name.Name(labels[-2:]) if len(labels) >= 2 else dns.name.root
+    soa = dns.rdtypes.ANY.SOA.SOA(
+        dns.rdataclass.IN,
+        dns.rdatatype.SOA,
+        dns.name.Name((b"ns", *apex.labels)),
+        dns.name.Name((b"hostmaster", *apex.labels)),
+        1,
+        7200,
+        900,
+        1209600,
+        minimum,
+    )
+    return dns.rrset.from_rdata_list(apex, minimum, [soa])
 
 
 def make_answer(
@@ -185,7 +198,8 @@ def _question(message: dns.message.Message) -> tuple[str, int] | None:
     q = message.question[0]
     if q.rdclass != dns.rdataclass.IN:
         return None
-    return q.name.to_text(omit_final_dot=True).lower(), q.rdtype
+    # the root name is "." (without its final dot it would be empty)
+    return q.name.to_text(omit_final_dot=True).lower() or ".", q.rdtype
 
 
 class _DNSService:
@@ -276,13 +290,15 @@ def _answer_ttl(message: dns.message.Message, rdtype: int) -> tuple[int, tuple, 
     addrs: list[IPAddress] = []
     ttl = None
     for rrset in message.answer:
-        if rrset.rdtype == rdtype:
+        # only Internet-class records of the type asked for count: anything else in an
+        # answer (another class, a type we did not ask) is ignored, as stub resolvers do
+        if rrset.rdtype == rdtype and rrset.rdclass == dns.rdataclass.IN:
             ttl = rrset.ttl if ttl is None else min(ttl, rrset.ttl)
             addrs.extend(ipaddress.ip_address(rd.address) for rd in rrset)
     if ttl is None:
         ttl = 0
         for rrset in message.authority:
-            if rrset.rdtype == dns.rdatatype.SOA:
+            if rrset.rdtype == dns.rdatatype.SOA and rrset.rdclass == dns.rdataclass.IN:
                 ttl = min(rrset.ttl, rrset[0].minimum)
     return rcode, tuple(addrs), ttl
 
@@ -410,13 +426,24 @@ class DNSLookup:
         return self.failure is None
 
 
+#: The ``dns:`` failure for each response code, as OONI keeps them apart.
+_RCODE_FAILURES = {
+    dns.rcode.NXDOMAIN: "dns:nxdomain",  # the name does not exist (RFC 1035, 2308)
+    dns.rcode.REFUSED: "dns:refused",  # the server will not answer (policy)
+    dns.rcode.SERVFAIL: "dns:servfail",  # the server could not (its upstream failed)
+}
+
+
 def failure_for_rcode(rcode: int, addresses: tuple) -> str | None:
-    """The ``dns:`` failure a client reports for a response code (None when it resolved)."""
+    """The ``dns:`` failure a client reports for a response code (None when it resolved).
+
+    NOERROR without an address of the type asked is NODATA (RFC 2308): ``dns:no-answer``,
+    not NXDOMAIN (the name exists). Any other code (FORMERR, NOTIMP...) is an answer the
+    client cannot use: ``dns:bad-answer``.
+    """
     if rcode == dns.rcode.NOERROR:
-        return None if addresses else "dns:nxdomain"  # NODATA: the name has no such address
-    if rcode == dns.rcode.NXDOMAIN:
-        return "dns:nxdomain"
-    return "dns:refused"  # REFUSED, SERVFAIL and other errors: the server gave no answer
+        return None if addresses else "dns:no-answer"
+    return _RCODE_FAILURES.get(rcode, "dns:bad-answer")
 
 
 def udp_lookup(

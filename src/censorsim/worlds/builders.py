@@ -171,6 +171,7 @@ def add_cdn(
                 ca=world.ca,
                 allow_fronting=allow_fronting,
                 server_header=name,
+                headers={"X-Cache": f"HIT from {name}", "Alt-Svc": "clear"},
             )
         )
         edges.append(edge)
@@ -190,7 +191,14 @@ class Hosting:
         self, site: Site, addresses: Sequence[str] | None = None, *, ttl: int = 3600
     ) -> Host:
         host = self.world.add_host(site.name, self.network, addresses)
-        WebServer(host, (site.name,), ca=self.world.ca, sites={site.name: site})
+        WebServer(
+            host,
+            (site.name,),
+            ca=self.world.ca,
+            sites={site.name: site},
+            server_header="Apache",
+            headers={"X-Powered-By": self.network.name},
+        )
         publish(self.world, site, host.addresses, ttl)
         return host
 

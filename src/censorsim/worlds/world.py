@@ -28,6 +28,7 @@ from typing import Any
 from censorsim.censors.engine import CensorEngine
 from censorsim.client import Client
 from censorsim.core.net import Host, Internet, Network, Router
+from censorsim.observe.trace import Recording
 from censorsim.protocols.dns import Zone
 from censorsim.protocols.tcp import TCPStack
 from censorsim.protocols.tls import CertificateAuthority
@@ -226,6 +227,10 @@ class World(Internet):
             self._by_address.pop(a, None)
             self._taken.discard(a)
         host.network._allocators.clear()
+
+    def recording(self, origin: str | None = None) -> Recording:
+        """``with world.recording() as rec: ...`` records every event (``rec.trace``)."""
+        return Recording(self, origin)
 
     @property
     def clients(self) -> dict[str, Client]:
