@@ -13,6 +13,8 @@ bytes and the parsers a censor (or a student) uses to read them, one module per 
   parsers an SNI filter runs (lesson 04);
 * :mod:`~censorsim.wire.quic`: :func:`extract_quic_sni`, the same name read from a QUIC
   Initial packet (its keys derived from the packet itself), and :func:`build_quic_initial`;
+* :mod:`~censorsim.wire.ech`: Encrypted Client Hello: ECH configurations as DNS HTTPS
+  records carry them, :func:`seal_client_hello` and :func:`open_client_hello`;
 * :mod:`~censorsim.wire.http`: :func:`extract_host`, what an HTTP filter reads;
 * :mod:`~censorsim.wire.describe`: one line per packet, as lesson 01 names things;
 * :mod:`~censorsim.wire.pcap`: raw-IP pcap files for Wireshark and tshark.
@@ -24,6 +26,18 @@ Nothing here performs I/O on a network; scapy is only imported to display packet
 
 from censorsim.wire.describe import describe
 from censorsim.wire.dns import dns_query, dns_summary, dns_to_wire, parse_dns
+from censorsim.wire.ech import (
+    ECH_VERSION,
+    ECHConfig,
+    ECHError,
+    EncryptedClientHello,
+    ech_config_for,
+    ech_config_list,
+    open_client_hello,
+    parse_ech_config_list,
+    parse_encrypted_client_hello,
+    seal_client_hello,
+)
 from censorsim.wire.errors import Incomplete, MalformedPacket
 from censorsim.wire.http import extract_host
 from censorsim.wire.ip import ICMP_KINDS, PROTOCOLS, TCP_FLAGS, IPAddress, Packet, icmp_error
@@ -73,4 +87,14 @@ __all__ = [
     "parse_quic_initial",
     "extract_quic_sni",
     "build_quic_initial",
+    "ECH_VERSION",
+    "ECHConfig",
+    "ECHError",
+    "EncryptedClientHello",
+    "ech_config_list",
+    "parse_ech_config_list",
+    "ech_config_for",
+    "seal_client_hello",
+    "open_client_hello",
+    "parse_encrypted_client_hello",
 ]
