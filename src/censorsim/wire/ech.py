@@ -4,9 +4,8 @@ Theory of operation
 -------------------
 An SNI filter reads the server name from the ClientHello, which TLS 1.3 still sends in
 clear. Encrypted Client Hello (RFC 9849, March 2026, published from
-draft-ietf-tls-esni-25; its code points are those browsers have shipped since the
-drafts: extension ``encrypted_client_hello`` 0xfe0d, ECHConfig version 0xfe0d) hides
-it. A *client-facing server* (a CDN) publishes an :class:`ECHConfig`: an HPKE public key
+draft-ietf-tls-esni-25, whose code points it keeps: extension ``encrypted_client_hello``
+0xfe0d and ECHConfig version 0xfe0d; case-facts 7.3) hides it. A *client-facing server* (a CDN) publishes an :class:`ECHConfig`: an HPKE public key
 (RFC 9180), the cipher suites it accepts and a *public name*. It travels in the ``ech``
 parameter (key 5) of the site's DNS HTTPS record (RFC 9460), as an ECHConfigList. The
 client then sends two hellos in one:
@@ -70,10 +69,12 @@ What is simplified, and why:
   client must never do; key pairs come from a seed by HPKE's own DeriveKeyPair.
 
 Sources: RFC 9849 / draft-ietf-tls-esni-25 (github.com/tlswg/draft-ietf-tls-esni);
-RFC 9180 (HPKE); RFC 9460 (SVCB and HTTPS records); Cloudflare, "Encrypted Client
-Hello - the last puzzle piece to privacy" (blog.cloudflare.com/announcing-encrypted-client-hello,
-29 Sep 2023) and developers.cloudflare.com/ssl/edge-certificates/ech/ (one public name
-for all zones; HKDF-SHA256 and AES-128-GCM with X25519). HPKE itself is ``pyhpke``.
+RFC 9180 (HPKE); RFC 9460 (SVCB and HTTPS records); Cloudflare's announcement
+(blog.cloudflare.com/announcing-encrypted-client-hello, 29 Sep 2023) and documentation
+(developers.cloudflare.com/ssl/edge-certificates/ech/: one public name,
+``cloudflare-ech.com``, for all zones); a Cloudflare HTTPS record decoded in
+net4people #393 (13 Sep 2024: version 0xfe0d, X25519, HKDF-SHA256, AES-128-GCM); all in
+case-facts sections 4, 5 and 7.3. HPKE itself is ``pyhpke``.
 """
 
 from __future__ import annotations
@@ -144,12 +145,18 @@ class ECHConfig:
     extensions: tuple[tuple[int, bytes], ...] = ()
 
     def __post_init__(self) -> None:
+        # lists are accepted and kept as tuples, so that equal configs compare equal
+        for field in ("cipher_suites", "extensions"):
+            value = getattr(self, field)
+            if not isinstance(value, tuple | list):
+                raise ValueError(f"{field} must be a tuple of pairs, got {value!r:.60}")
+            object.__setattr__(self, field, tuple(map(_pair, value)))
         _check_int("config_id", self.config_id, 0xFF)
         _check_int("kem_id", self.kem_id, 0xFFFF)
         _check_int("maximum_name_length", self.maximum_name_length, 0xFF)
         if not isinstance(self.public_key, bytes) or not 1 <= len(self.public_key) <= 0xFFFF:
             raise ValueError(f"public_key must be 1 to 65535 bytes, got {self.public_key!r:.60}")
-        suites = tuple(self.cipher_suites)
+        suites = self.cipher_suites
         if not suites or not all(
             isinstance(s, tuple) and len(s) == 2 and all(_is_u16(x) for x in s) for s in suites
         ):
@@ -205,6 +212,10 @@ class ECHConfig:
 _KEM_NAMES = {0x0010: "P-256", 0x0011: "P-384", 0x0012: "P-521", 0x0020: "X25519", 0x0021: "X448"}
 _KDF_NAMES = {1: "HKDF-SHA256", 2: "HKDF-SHA384", 3: "HKDF-SHA512"}
 _AEAD_NAMES = {1: "AES-128-GCM", 2: "AES-256-GCM", 3: "ChaCha20Poly1305"}
+
+
+def _pair(x: object) -> object:
+    return tuple(x) if isinstance(x, list) else x
 
 
 def _is_u16(x: object) -> bool:

@@ -9,7 +9,9 @@ Destination Connection ID with a salt fixed by the QUIC version, then HKDF-Expan
 with the labels ``"client in"``, ``"quic key"``, ``"quic iv"`` and ``"quic hp"``. The
 encryption protects the handshake against tampering by off-path attackers, not against
 reading: an on-path censor derives the same keys and reads the server name, as it does
-over TCP. China's firewall has done so since 2024 (issue 10, case-facts section 5).
+over TCP. Russia's TSPU filtered QUIC by SNI by July 2023, and China's firewall has
+decrypted Initials to block domains since 7 April 2024 (Zohaib, Zao et al., USENIX
+Security 2025; case-facts section 7.1). :func:`quic_initial_keys` computes those keys.
 
 Reading a client's Initial takes five steps, each a function below:
 
@@ -28,6 +30,11 @@ Reading a client's Initial takes five steps, each a function below:
    one packet or in several: a ClientHello larger than a datagram (many ALPN values, a
    post-quantum key share of 1.2 kB) spans several Initial packets, coalesced in one
    datagram (RFC 9000 12.2) or sent in several datagrams.
+
+This is a thorough censor's parser: it also reads QUIC v2, CRYPTO frames out of order or
+mixed with PING and PADDING, and hellos split over packets, which the measurements of
+2024-25 found China's firewall did not block (case-facts 7.1): a lesson can compare the
+two.
 
 The stream then holds the ClientHello as a bare handshake message (QUIC has no TLS
 records); :func:`~censorsim.wire.parse_client_hello` and
@@ -433,8 +440,11 @@ def _frames(p: bytes, pieces: list[tuple[int, bytes]]) -> tuple[QuicFrame, ...]:
     while i < n:
         t = p[i]
         if t == 0x00:
-            m = _NONZERO.search(p, i)
-            j = m.start() if m else n
+            if p.count(0, i) == n - i:  # the usual case: padding fills the packet
+                j = n
+            else:
+                m = _NONZERO.search(p, i)
+                j = m.start() if m else n
             out.append(QuicFrame("PADDING", length=j - i))
             i = j
         elif t == 0x06:
