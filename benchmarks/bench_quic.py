@@ -27,7 +27,7 @@ printed (not asserted): extract_quic_sni at least half as fast as aioquic's decr
 alone, since both derive keys with HMAC and decrypt through OpenSSL, and the rest is a
 frame walk and a ClientHello parse.
 
-Run: ``.venv/bin/python benchmarks/bench_quic.py`` (about 15 s).
+Run: ``.venv/bin/python benchmarks/bench_quic.py`` (about 20 s).
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ Reading a client's Initial takes five steps, each a function below:
    CONNECTION_CLOSE (RFC 9000 section 12.4, table 3); anything else is malformed. The
    CRYPTO frames are pieces of one byte stream, placed by their offsets, in any order, in
    one packet or in several: a ClientHello larger than a datagram (many ALPN values, a
-   post-quantum key share of 1.2 kB) spans several Initial packets, coalesced in one
+   post-quantum key share: X25519MLKEM768's is 1216 bytes, draft-ietf-tls-ecdhe-mlkem)
+   spans several Initial packets, coalesced in one
    datagram (RFC 9000 12.2) or sent in several datagrams.
 
 This is a thorough censor's parser: it also reads QUIC v2, CRYPTO frames out of order or
