@@ -41,7 +41,7 @@ bench: venv
 
 ## fuzz: many more fuzzing examples than the test suite runs
 fuzz: venv
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -q
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py tests/test_quic.py tests/test_ech.py -q
 
 ## labs: (instructors) regenerate every labs/<lab>/ from solutions/<lab>/ and record the
 ##       labs in the gradebook grading/gradebook.db; the same bytes every time
