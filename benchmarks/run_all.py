@@ -25,6 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
     ("bench_fetch.py", "HTTPS fetches through football_night() against the bare floor"),
+    ("bench_core.py", "world build, live flows in a censor, substring and regex block lists"),
     ("bench_sni.py", "SNI extraction: censorsim.wire.extract_sni against scapy"),
     ("bench_quic.py", "QUIC SNI extraction: extract_quic_sni against aioquic's packet code"),
     ("bench_blocklist.py", "a 1,000,000-name suffix block list"),
