@@ -96,8 +96,7 @@ def bench_flows(cpu: CPUShare) -> dict:
                 engine.inspect(syn, 1.0)
                 engine.inspect(data, 1.0)
             for syn, _ in probe:  # forget the probes again, so every repetition is alike
-                a, b = (syn.src, syn.sport), (syn.dst, syn.dport)
-                engine.flows.pop(("tcp", a, b) if a <= b else ("tcp", b, a), None)
+                engine.flows.pop(engine.flow_key(syn), None)
 
         with cpu:
             low, mid = best(run)

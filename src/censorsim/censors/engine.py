@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from censorsim.core.net import Verdict
+from censorsim.core.net import Verdict, _akey
 from censorsim.wire import Packet
 
 __all__ = ["CensorEngine", "Flow", "Verdict", "Rule", "Observation", "ResolverRule"]
@@ -67,9 +67,13 @@ class Flow:
     verdict: Verdict | None = None  # a remembered decision (drop, reset, throttle)
     throttle_free_at: dict = field(default_factory=dict)  # direction -> time the link frees
     packets: int = 0
+    client_key: tuple = ()  # the client's (address key, port): compared for every packet
+
+    def __post_init__(self) -> None:
+        self.client_key = (_akey(self.client[0]), self.client[1])
 
     def from_client(self, packet: Packet) -> bool:
-        return (packet.src, packet.sport) == self.client
+        return packet.sport == self.client_key[1] and _akey(packet.src) == self.client_key[0]
 
     def __repr__(self) -> str:
         c = f"{self.client[0]}:{self.client[1]}"
@@ -96,7 +100,7 @@ class Observation:
     @property
     def from_client(self) -> bool:
         """Whether the packet comes from the side that opened the flow."""
-        return (self.packet.src, self.packet.sport) == self.flow.client
+        return self.flow.from_client(self.packet)
 
 
 class Rule:
@@ -302,16 +306,23 @@ class CensorEngine:
         )
 
     # -- flows ---------------------------------------------------------------------------
+    @staticmethod
+    def flow_key(packet: Packet) -> tuple:
+        """The key of ``packet``'s flow in :attr:`flows` (the same both ways)."""
+        ka = (_akey(packet.src), packet.sport)
+        kb = (_akey(packet.dst), packet.dport)
+        return (packet.proto, *ka, *kb) if ka <= kb else (packet.proto, *kb, *ka)
+
     def _flow(self, packet: Packet, now: float) -> Flow:
-        a = (packet.src, packet.sport)
-        b = (packet.dst, packet.dport)
-        key = (packet.proto, a, b) if a <= b else (packet.proto, b, a)
+        key = self.flow_key(packet)
         flows = self.flows
         flow = flows.get(key)
         if flow is not None and packet.flags == "S" and flow.client_isn not in (None, packet.seq):
             flow = None  # a new connection reusing the same ports
         if flow is None:
             self._expire(now)
+            a = (packet.src, packet.sport)
+            b = (packet.dst, packet.dport)
             if packet.proto == "tcp" and "S" in packet.flags and "A" in packet.flags:
                 flow = Flow(packet.proto, b, a, now)  # we met the SYN-ACK first
             else:

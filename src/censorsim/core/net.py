@@ -88,6 +88,19 @@ NETWORK_KINDS = (
 _LOOPBACK4 = ipaddress.ip_network("127.0.0.0/8")
 _LOOPBACK6 = ipaddress.ip_address("::1")
 _ADDRESS_TYPES = (ipaddress.IPv4Address, ipaddress.IPv6Address)
+_V4 = ipaddress.IPv4Address
+_V6_KEY = 1 << 128
+
+
+def _akey(address: IPAddress) -> int:
+    """An address as one int (IPv6 above every IPv4): hashing an ``ipaddress`` object runs
+    Python code, and the routers look addresses up for every packet at every hop."""
+    return address._ip if type(address) is _V4 else address._ip | _V6_KEY
+
+
+def _is_loopback_key(key: int) -> bool:
+    return key >> 24 == 127 if key < _V6_KEY else key == _V6_KEY | 1
+
 
 #: One event: (time, hop, kind, packet, verdict, note, uid, ttl)
 HopEvent = tuple
@@ -188,6 +201,7 @@ class Router:
         self.addresses: tuple[IPAddress, ...] = ()  # the source of its ICMP messages
         self.links: list[Link] = []
         self.censor: Middlebox | None = None  # acts at the network's border
+        self._routes: dict[int, Any] = {}  # address key -> the link out (a cache)
         # destination NAT done for a middlebox's redirect: the answers' key -> the address
         # the client asked for, so that their source is rewritten back
         self.nat: dict[tuple, IPAddress] = {}
@@ -282,6 +296,7 @@ class Host:
         self.name = name
         self.network = network
         self.addresses = addresses
+        self._keys = frozenset(_akey(a) for a in addresses)
         self.router = router
         self.link = Link(self, router, latency)
         rng = internet.rng(f"host:{name}")
@@ -425,6 +440,8 @@ class Internet:
         self._observers: list[Callable[[HopEvent], None]] = []
         self._uid = 0
         self._next_hop: dict[tuple[str, str], Link | None] = {}
+        self._host_keys: dict[int, Host] = {}
+        self._router_keys: dict[int, Router] = {}
 
     def __repr__(self) -> str:
         return (
@@ -484,11 +501,18 @@ class Internet:
         net.router.addresses = tuple(router_addresses)
         for a in router_addresses:
             self._router_at[a] = net.router
+            self._router_keys[_akey(a)] = net.router
             self._taken.add(a)
         self.networks[name] = net
         self.routers[name] = net.router
-        self._next_hop.clear()
+        self._routes_changed()
         return net
+
+    def _routes_changed(self) -> None:
+        """Forget every computed route (the topology or the set of hosts changed)."""
+        self._next_hop.clear()
+        for router in self.routers.values():
+            router._routes.clear()
 
     def connect(self, a: Router | Network | str, b: Router | Network | str, latency: float) -> Link:
         """Join two routers (or the border routers of two networks) by a link."""
@@ -502,7 +526,7 @@ class Internet:
         ra.links.append(link)
         rb.links.append(link)
         self.links.append(link)
-        self._next_hop.clear()
+        self._routes_changed()
         return link
 
     def disconnect(self, a: Router | Network | str, b: Router | Network | str) -> None:
@@ -513,7 +537,7 @@ class Internet:
                 ra.links.remove(link)
                 rb.links.remove(link)
                 self.links.remove(link)
-                self._next_hop.clear()
+                self._routes_changed()
                 return
         raise ValueError(f"routers {ra.name!r} and {rb.name!r} are not linked")
 
@@ -579,7 +603,9 @@ class Internet:
         net.hosts.append(host)
         for a in addrs:
             self._by_address[a] = host
+            self._host_keys[_akey(a)] = host
             self._taken.add(a)
+        self._routes_changed()
         return host
 
     # -- looking things up -----------------------------------------------------------------
@@ -677,8 +703,8 @@ class Internet:
         uid = self._new_uid()
         link = host.link
         self._emit(host.name, "send", packet, verdict, "", uid, packet.ttl, link)
-        dst = packet.dst
-        if dst in host.addresses or (dst.version == 4 and dst in _LOOPBACK4) or dst == _LOOPBACK6:
+        key = _akey(packet.dst)
+        if key in host._keys or _is_loopback_key(key):
             self.loop.call_soon(self._deliver, host, None, packet, uid, packet.ttl)
         else:
             self.loop.call_later(
@@ -706,7 +732,7 @@ class Internet:
         if border is not None and border not in seen and _crosses(came_from, router):
             if _ask(border, packet, now, "in", verdicts, seen):
                 return self._drop(router, in_link, packet, uid, ttl, verdicts, seen)
-        if ttl <= 1 and self._router_at.get(packet.dst) is not router:
+        if ttl <= 1 and self._router_keys.get(_akey(packet.dst)) is not router:
             # RFC 1812 5.3.1: discard, and tell the source with ICMP time exceeded
             self._emit(router.name, "ttl-exceeded", packet, _last(verdicts), "", uid, ttl, in_link)
             self._injects(router, verdicts, seen)
@@ -736,7 +762,11 @@ class Internet:
         if border is not None and border not in seen and _crosses(nxt, router):
             if _ask(border, packet, now, "out", verdicts, seen):
                 return self._drop(router, out, packet, uid, ttl, verdicts, seen)
-        redirect = next((v.redirect for v in verdicts if v.redirect is not None), None)
+        redirect = None
+        if verdicts:
+            for v in verdicts:
+                if v.redirect is not None:
+                    redirect = v.redirect
         if redirect is not None and redirect != packet.dst:
             if redirect.version != packet.version:
                 return self._drop(router, out, packet, uid, ttl, verdicts, seen)
@@ -796,13 +826,22 @@ class Internet:
 
     # -- routing -----------------------------------------------------------------------------
     def _route(self, router: Router, dst: IPAddress) -> Link | None:
-        host = self._by_address.get(dst)
+        key = _akey(dst)
+        routes = router._routes
+        try:
+            return routes[key]
+        except KeyError:
+            out = routes[key] = self._find_route(router, dst, key)
+            return out
+
+    def _find_route(self, router: Router, dst: IPAddress, key: int) -> Link | None:
+        host = self._host_keys.get(key)
         if host is not None:
             if host.router is router:
                 return host.link
             target = host.router
         else:
-            target_router = self._router_at.get(dst)
+            target_router = self._router_keys.get(key)
             if target_router is router:
                 return _HERE
             if target_router is None:
