@@ -23,6 +23,12 @@ the same fate without being parsed again.
   censor keeps the client's stream per flow and reads it whole. Keeping that state on
   the flow, not on the rule, is what makes it work (ooni/netem's SNI rules once missed
   split ClientHellos because state lived on the rule).
+* ``read_records``: a ClientHello may also be cut into several *TLS records*, which a
+  client is free to do (RFC 8446 5.1). Some DPI boxes gather the handshake across records
+  (``"all"``, the default here); others read the first record only (``"first"``), and a
+  hello whose server name falls in the second record passes them. Both kinds were found
+  in deployed censors (the GFW reassembles; several commercial boxes did not; Niere et al.,
+  "Transport Layer Obscurity", 2023).
 * Bad input never crashes the censor: a rule that cannot parse what it reads raises
   ``ValueError`` (``MalformedPacket``), and the engine answers with an explicit verdict,
   ``on_malformed``: ``"pass"`` (the default; what most middleboxes do) or ``"drop"``.
@@ -96,6 +102,7 @@ class Observation:
     flow: Flow
     data: bytes
     now: float
+    read_records: str = "all"
 
     @property
     def from_client(self) -> bool:
@@ -141,9 +148,15 @@ class CensorEngine:
     """
 
     def __init__(
-        self, name: str = "censor", *, reassemble: bool = False, on_malformed: str = "pass"
+        self,
+        name: str = "censor",
+        *,
+        reassemble: bool = False,
+        on_malformed: str = "pass",
+        read_records: str = "all",
     ):
         self.name = name
+        self.read_records = read_records
         self.rules: list = []
         self.packet_rules: list[Rule] = []
         self.resolver_rules: list[ResolverRule] = []
@@ -162,6 +175,16 @@ class CensorEngine:
         if not isinstance(value, bool):
             raise TypeError(f"reassemble={value!r}: expected True or False")
         self._reassemble = value
+
+    @property
+    def read_records(self) -> str:
+        return self._read_records
+
+    @read_records.setter
+    def read_records(self, value: str) -> None:
+        if value not in ("all", "first"):
+            raise ValueError(f"read_records={value!r}: expected 'all' or 'first'")
+        self._read_records = value
 
     @property
     def on_malformed(self) -> str:
@@ -239,7 +262,7 @@ class CensorEngine:
             data = bytes(flow.client_stream) if packet.payload else b""
         else:
             data = packet.payload
-        observation = Observation(packet, direction, flow, data, now)
+        observation = Observation(packet, direction, flow, data, now, self._read_records)
         for rule in self.packet_rules:
             try:
                 verdict = rule.inspect(observation)

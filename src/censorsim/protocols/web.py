@@ -39,6 +39,8 @@ from censorsim.core.net import Host
 from censorsim.protocols.http import Request, RequestReader, response_bytes
 from censorsim.protocols.tcp import TCPSocket, TCPStack
 from censorsim.protocols.tls import CertificateAuthority, TLSError, TLSServerSession
+from censorsim.wire import Incomplete, MalformedPacket, parse_client_hello
+from censorsim.wire.ech import ECHError, open_client_hello, parse_encrypted_client_hello
 
 __all__ = ["Site", "WebServer", "Reply", "Handler", "CERTIFICATE_PROBLEMS", "EXPIRED_ON"]
 
@@ -140,6 +142,7 @@ class WebServer:
         https: bool = True,
         server_header: str = "censorsim",
         headers: dict[str, str] | None = None,
+        ech_keys: dict | None = None,
     ):
         self.host = host
         self.names = tuple(names)
@@ -150,6 +153,9 @@ class WebServer:
         self.allow_fronting = allow_fronting
         self.server_header = server_header
         self.headers = dict(headers or {})  # sent with every answer (a CDN's own headers)
+        # Encrypted Client Hello: config_id -> (ECHConfig, private key); a hello sealed
+        # with one of them is opened and the inner hello handed to OpenSSL
+        self.ech_keys = dict(ech_keys or {})
         self._ctx = None  # made at the first TLS connection: most servers never get one
         self._rng = host.internet.rng(f"tls:{host.name}")
         stack = TCPStack.of(host)
@@ -204,8 +210,13 @@ class WebServer:
             sock.close()
 
         exchange = _Exchange(self, sock, session, lambda b: sock.send(session.send(b)), close)
+        first = {"buffer": b"", "done": False}
 
         def on_data(s: TCPSocket, data: bytes) -> None:
+            if not first["done"]:
+                data = self._first_flight(first, data)
+                if data is None:
+                    return  # the ClientHello is not complete yet
             try:
                 out, plain = session.feed(data)
             except TLSError as exc:
@@ -219,6 +230,40 @@ class WebServer:
                 exchange.received(plain)
 
         sock.on_data = on_data
+
+    def _first_flight(self, state: dict, data: bytes) -> bytes | None:
+        """The client's first bytes, with an ECH hello replaced by the inner one.
+
+        Without ECH keys the bytes go straight to OpenSSL. With them, the server waits
+        for the whole ClientHello; if it carries an ``encrypted_client_hello`` sealed
+        with one of its configs, it opens it (:func:`censorsim.wire.ech.open_client_hello`)
+        and gives OpenSSL the inner hello, whose server name chooses the certificate. A
+        hello that does not open is handled as it came (a real server would also send
+        retry configs; see the ECH module's simplifications)."""
+        if not self.ech_keys:
+            state["done"] = True
+            return data
+        buffer = state["buffer"] + data
+        try:
+            hello = parse_client_hello(buffer)
+        except Incomplete:
+            state["buffer"] = buffer
+            return None
+        except MalformedPacket:
+            state["done"] = True
+            return buffer  # OpenSSL will refuse it, as it should
+        state["done"] = True
+        if not hello.ech:
+            return buffer
+        ech = parse_encrypted_client_hello(buffer)
+        key = self.ech_keys.get(ech.config_id) if ech is not None else None
+        if key is None:
+            return buffer
+        config, private_key = key
+        try:
+            return open_client_hello(buffer, private_key, config)
+        except (ECHError, MalformedPacket, Incomplete):
+            return buffer
 
     def _date(self) -> float:
         internet = self.host.internet
