@@ -124,17 +124,26 @@ def test_the_checks_cannot_be_replaced():
         del cs.grading.check_equal
     with pytest.raises(AttributeError, match="cannot be replaced"):
         cs.grading.__class__ = type(cs)
-    # an edit of the module's dictionary behind its back changes nothing either
+    # an edit of the module's dictionary behind its back changes nothing either, not even
+    # for the module's own functions (check_equal calls same, show...)
     saved = dict(vars(cs.grading))
     try:
-        vars(cs.grading)["check"] = lambda *args, **kwargs: None
+        for name in ("check", "check_equal", "same", "show", "_plain", "_hashable_plain"):
+            vars(cs.grading)[name] = lambda *args, **kwargs: True
         assert cs.grading.check is original
-        from censorsim.grading import check
+        from censorsim.grading import check, check_equal
 
         assert check is original
         with pytest.raises(AssertionError):
             check(False, "still checks")
+        with pytest.raises(AssertionError, match="got:      'x'"):
+            check_equal("x", "movinet", "still compares")
+        with pytest.raises(AssertionError, match="no shortcut"):
+            with cs.grading.forbidden(cs.normalize_name, message="no shortcut"):
+                vars(cs.grading)["_stand_in"] = lambda message: print
+                cs.normalize_name("a")
     finally:
+        vars(cs.grading).clear()
         vars(cs.grading).update(saved)
 
 

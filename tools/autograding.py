@@ -231,8 +231,8 @@ def sandbox_command(
 ) -> list[str]:
     """``command`` wrapped in bubblewrap, seeing only what a kernel needs (module docstring).
 
-    ``cwd`` (the submission's folder) is visible read-only, its notebooks hidden (they
-    hold the hidden tests once nbgrader restored them); ``private`` (the connection file
+    ``cwd`` (the submission's folder) is visible read-only, its notebooks shown empty
+    (they hold the hidden tests once nbgrader restored them); ``private`` (the connection file
     and sockets) read-write. A visible path that holds one of ``protected`` (the course's
     solutions and grading folders) is refused, so a Python environment installed inside
     the course folder cannot expose it.
@@ -273,10 +273,14 @@ def sandbox_command(
         if _covers(cwd, secret):
             raise NotGraded(f"the submission's folder {cwd} holds {secret}")
     args += ["--ro-bind", cwd, cwd]
+    empty = os.path.join(private, "empty")
+    open(empty, "w").close()  # noqa: SIM115 - an empty file to show in place of notebooks
     for entry in sorted(os.listdir(cwd)):
         if entry.endswith(".ipynb"):
-            args += ["--ro-bind", "/dev/null", os.path.join(cwd, entry)]
-    args += ["--bind", private, private, "--chdir", cwd]
+            args += ["--ro-bind", empty, os.path.join(cwd, entry)]
+    # the root is bubblewrap's own tmpfs: read-only, so nothing lands in folders that merely
+    # lead to the bound paths; /tmp and the private folder stay writable
+    args += ["--bind", private, private, "--remount-ro", "/", "--chdir", cwd]
     # no parent polling: inside the sandbox the kernel's parent is bubblewrap's init
     args += ["--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", "/tmp"]
     return [*args, "--setenv", "TMPDIR", "/tmp", "--", *command]

@@ -657,7 +657,8 @@ def self_check(
         folder.mkdir(parents=True)
         shutil.copy(notebook, folder / f"{lab}.ipynb")
         saved = {k: os.environ.get(k) for k in (autograding.SECRET_VARIABLE,)}
-        os.environ[autograding.SECRET_VARIABLE] = secrets.token_urlsafe(32)
+        secret = secrets.token_urlsafe(32)  # a fresh one: other cases every time
+        os.environ[autograding.SECRET_VARIABLE] = secret
         try:
             outcome = autograde(course, [lab])[SELF_CHECK_STUDENT, lab]
         finally:
@@ -666,8 +667,9 @@ def self_check(
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+        seed = autograding.student_seed(secret, SELF_CHECK_STUDENT)
         out(f"{lab}: {notebook}")
-        out("hidden tests with a fresh random seed (each run draws other cases)\n")
+        out(f"hidden tests with a fresh random seed, {seed} (each run draws other cases)\n")
         if not outcome.graded:
             out(f"not graded: {outcome.reason}")
             return outcome

@@ -231,8 +231,7 @@ def _stand_in(message: str) -> types.FunctionType:
     return namespace["forbidden"]
 
 
-@contextlib.contextmanager
-def forbidden(*objects: Any, message: str) -> Iterator[None]:
+def _forbidden(*objects: Any, message: str) -> Iterator[None]:
     """While the ``with`` block runs, calling any of ``objects`` raises ``AssertionError``.
 
     A function is disabled where it lives (its code is swapped), so every reference to it
@@ -266,15 +265,32 @@ def forbidden(*objects: Any, message: str) -> Iterator[None]:
             setattr(owner, name, original)
 
 
+forbidden = contextlib.contextmanager(_forbidden)
+
+
 # -- a module whose checks cannot be replaced ------------------------------------------------
 def _seal(module: types.ModuleType, names: list[str]) -> None:
     """Make ``module`` serve its own ``names`` whatever an answer cell does to it.
 
-    Assigning or deleting one of them raises ``AttributeError`` with a clear message; an
-    edit of the module's ``__dict__`` is ignored, because the originals are served from
-    this closure.
+    Assigning or deleting one of them raises ``AttributeError`` with a clear message. An
+    edit of the module's ``__dict__`` changes nothing either: the module serves copies of
+    its functions made now, whose globals are a private snapshot of the module's, so that
+    ``check_equal`` still calls the real ``same`` after ``vars(cs.grading)["same"]`` was
+    replaced.
     """
-    originals = {name: getattr(module, name) for name in names}
+    private = dict(vars(module))
+    for name, value in vars(module).items():
+        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
+            twin = types.FunctionType(
+                value.__code__, private, value.__name__, value.__defaults__, value.__closure__
+            )
+            twin.__kwdefaults__ = value.__kwdefaults__
+            twin.__qualname__, twin.__doc__ = value.__qualname__, value.__doc__
+            twin.__module__ = value.__module__
+            twin.__annotations__ = value.__annotations__
+            private[name] = twin
+    private["forbidden"] = contextlib.contextmanager(private["_forbidden"])
+    originals = {name: private[name] for name in names}
     base_getattribute = types.ModuleType.__getattribute__
 
     class SealedModule(types.ModuleType):
