@@ -81,6 +81,7 @@ c.Autograde.autograde_preprocessors = [
 # "bubblewrap": refuse to grade without it; "off": never (student code runs as you).
 c.CourseExecute.sandbox = "auto"
 c.CourseExecute.notebook_timeout = 600  # seconds for a whole notebook (a lab takes ~3 s)
+c.CourseExecute.memory_limit = 4 * 2**30  # bytes of address space per kernel
 c.CourseExecute.course_root = ROOT
 c.CourseExecute.protected = [
     os.path.join(ROOT, "solutions"),

@@ -6,7 +6,8 @@ the class is graded in one run with the sandbox required (bubblewrap):
 * broken submissions are "not graded", with the reason, and the others are graded: a kernel
   killed by ``os._exit``, a cell that ignores interrupts, a notebook past its time cap, a
   grade flag flipped in the JSON, an answer cell deleted with the test cell after it, a
-  renamed notebook, truncated JSON; a row whose submission is gone is dropped;
+  renamed notebook, truncated JSON; a row whose submission is gone is dropped; an answer
+  past the memory cap loses its own task only;
 * hostile submissions gain nothing: reading solutions/ from disk, listing the classmates'
   submissions, writing into the gradebook's folder, connecting to the grader's loopback,
   reading the notebook that holds the hidden tests; the kernel's environment holds the
@@ -188,6 +189,7 @@ def _class(port: int) -> dict[str, dict]:
             }
         ),
         "slow": nb({a: "import time\n\ntime.sleep(2.6)\n" + solution[a] for a in ANSWERS}),
+        "memory-hog": nb({"dns_answer_answer": "hog = bytearray(8 * 2**30)"}),
         "flipped": {name: flipped},
         "deleted": {name: deleted},
         "renamed": {f"Copy of {name}": source},
@@ -303,7 +305,7 @@ def graded(tmp_path_factory, bubblewrap, listener):
 def _outputs(graded, student: str) -> str:
     nb = read(graded["root"] / "grading" / "autograded" / student / LAB / f"{LAB}.ipynb")
     return "\n".join(
-        o.get("text", "") + str(o.get("data", "")) + o.get("evalue", "")
+        o.get("text", "") + str(o.get("data", "")) + o.get("ename", "") + o.get("evalue", "")
         for c in nb.cells
         for o in c.get("outputs", [])
     )
@@ -331,6 +333,9 @@ def test_every_submission_is_graded_or_not_graded_with_a_reason(graded):
     for student, words in expected.items():
         assert words in reasons[student], (student, reasons[student])
     assert _points(graded, "solution") == 10.0
+    # past the memory cap, a MemoryError in its own cell: that task only
+    assert _points(graded, "memory-hog") == 7.0
+    assert "MemoryError" in _outputs(graded, "memory-hog")
 
 
 def test_the_score_table_says_not_graded_and_why(graded):

@@ -27,7 +27,10 @@ the formgrader's *Autograde* button all grade the same way:
   fails (its error is an error, not a stream);
 * **a time cap per notebook** (``c.CourseExecute.notebook_timeout``, on top of nbgrader's
   per-cell timeout): past it the kernel is killed and the submission is "not graded", with
-  the reason; so is a submission whose kernel died (``os._exit``, a crash).
+  the reason; so is a submission whose kernel died (``os._exit``, a crash);
+* **a memory cap** (``c.CourseExecute.memory_limit``, 4 GiB of address space): an answer
+  that allocates more gets a ``MemoryError`` in its own cell instead of starving the
+  grader's machine.
 
 :func:`suspicious_code` lists answer code that reaches into the interpreter (frames,
 ``gc``, ``builtins``, module dictionaries, the kernel, files and processes): no check
@@ -362,6 +365,10 @@ class CourseExecute(Execute):
     notebook_timeout = Integer(
         600, help="Seconds a whole notebook may run before its kernel is killed."
     ).tag(config=True)
+    memory_limit = Integer(
+        4 * 2**30,
+        help="Bytes of address space a kernel may use (0: no limit); past it, MemoryError.",
+    ).tag(config=True)
     course_root = Unicode("", help="The course folder (for the grading secret).").tag(config=True)
     protected = List(
         Unicode(), help="Folders student code must never see (solutions, grading work)."
@@ -408,9 +415,17 @@ class CourseExecute(Execute):
         kwargs.setdefault("stdout", subprocess.DEVNULL)
         kwargs.setdefault("stderr", subprocess.DEVNULL)
         if STDERR_TO_STDOUT not in " ".join(self.extra_arguments):
+            lines = [STDERR_TO_STDOUT]
+            if self.memory_limit:
+                # the kernel lowers its own limit before any student code runs; without
+                # privileges (the sandbox drops them all) it cannot raise it again
+                limit = int(self.memory_limit)
+                lines.append(
+                    f"import resource as _r; _r.setrlimit(_r.RLIMIT_AS, ({limit}, {limit})); del _r"
+                )
             self.extra_arguments = [
                 *self.extra_arguments,
-                f"--IPKernelApp.exec_lines={STDERR_TO_STDOUT}",
+                *(f"--IPKernelApp.exec_lines={line}" for line in lines),
             ]
         return await super().async_start_new_kernel(**kwargs)
 

@@ -313,7 +313,7 @@ def _seal(module: types.ModuleType, names: list[str]) -> None:
                 raise AttributeError(f"censorsim.grading.{name} cannot be deleted")
             super().__delattr__(name)
 
-    module.__class__ = SealedModule
+    object.__setattr__(module, "__class__", SealedModule)  # (also when the module is reloaded)
 
 
 _seal(sys.modules[__name__], [name for name in __all__ if not name.isupper()])
