@@ -15,8 +15,9 @@ the class is graded in one run with the sandbox required (bubblewrap):
   the sandbox succeed, which shows it is the sandbox that stops them;
 * cheating answers score nothing: replacing the checks of ``cs.grading``, reading the test
   cells' globals, an object equal to everything, IPython's displayhook (which nbgrader
-  would read as points); code that walks the interpreter's frames is flagged for review;
-  a correct answer that chatters on stderr keeps full marks;
+  would read as points), a forbidden helper imported under another name (lab01); code that
+  walks the interpreter's frames is flagged for review; a correct answer that chatters on
+  stderr keeps full marks; the feedback shows a student's own seed, never the secret;
 * a mutant graded by nbgrader gets the points tests/mutation.py predicts (the two ways of
   grading agree);
 * the secret reaches the kernel of every path through nbgrader_config.py alone: the
@@ -57,6 +58,7 @@ from nbgrader_helpers import (
 pytestmark = pytest.mark.slow
 
 LAB = "lab00-warmup"
+LAB01 = "lab01-dns"  # for the one attack lab00 cannot show: a forbidden helper imported
 SECRET = "the-class-secret-for-these-tests-0123456789"
 ANSWERS = ["dropped_at_answer", "dns_answer_answer", "failed_stage_answer"]
 CELL_TIMEOUT = 3  # seconds per cell in the test course (the real config says 60)
@@ -243,6 +245,26 @@ def _class(port: int) -> dict[str, dict]:
     }
 
 
+def _forbidden_import():
+    """lab01 with the two forbidden helpers imported in the answer cells, under other names."""
+    nb = read(REPO / "solutions" / LAB01 / f"{LAB01}.ipynb")
+    answers = {
+        "decode_answers_answer": "import ipaddress\n\nfrom dns.message import from_wire as _parse\n"
+        "\n\ndef decode_answers(wire):\n    return [\n"
+        "        (str(ipaddress.ip_address(rd.address)), rrset.ttl)\n"
+        "        for rrset in _parse(wire).answer\n        if rrset.rdtype in (1, 28)\n"
+        "        for rd in rrset\n    ]",
+        "blocked_answer": "from censorsim import Blocklist as _List\n\n_keep = [_List]\n\n\n"
+        "def blocked(name, entries):\n"
+        "    return _keep[0](entries, match='suffix').matches(name)",
+    }
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return nb
+
+
 def _hand_in(root: Path, students: dict[str, dict]) -> None:
     for student, files in students.items():
         folder = root / "grading" / "submitted" / student / LAB
@@ -286,15 +308,17 @@ def graded(tmp_path_factory, bubblewrap, listener):
     )
     students = _class(listener.getsockname()[1])
     _hand_in(root, students)
+    submit(root, "forbidden-import", LAB01, {f"{LAB01}.ipynb": _forbidden_import()})
     grading = root / "grading"
     with grading_secret(SECRET):
-        tasks.sync_gradebook(root, [LAB])
+        tasks.sync_gradebook(root, [LAB, LAB01])
         before = sorted(p.name for p in grading.iterdir())
         gradebook = (grading / "gradebook.db").read_bytes()
-        outcomes = tasks.autograde(root, [LAB])
+        outcomes = tasks.autograde(root, [LAB, LAB01])
     return {
         "root": root,
-        "outcomes": {s: o for (s, _), o in outcomes.items()},
+        "outcomes": {s: o for (s, lab), o in outcomes.items() if lab == LAB},
+        "lab01": outcomes["forbidden-import", LAB01],
         "students": students,
         "before": before,
         "gradebook": gradebook,
@@ -340,9 +364,12 @@ def test_every_submission_is_graded_or_not_graded_with_a_reason(graded):
 
 def test_the_score_table_says_not_graded_and_why(graded):
     table = tasks.format_scores(tasks.outcomes(graded["root"]))
-    rows = {line.split()[0]: line for line in table.splitlines()[1:] if line.strip()}
-    assert rows["solution"].endswith("10/10")
-    assert rows["os-exit"].endswith("not graded")
+    header, *lines = table.splitlines()
+    assert header.split() == ["student", LAB, LAB01]
+    rows = {line.split()[0]: line for line in lines[: len(graded["students"]) + 1]}
+    assert rows["solution"].split()[1:] == ["10/10", "-"]
+    assert rows["os-exit"].split()[1:] == ["not", "graded", "-"]
+    assert rows["forbidden-import"].split()[1:] == ["-", "19/25"]
     assert "not graded:\n" in table and "  os-exit, lab00-warmup: the kernel died" in table
     assert "read by hand" in table and "frame-walker, lab00-warmup:" in table
     # a submission that is gone loses its row
@@ -394,6 +421,24 @@ def test_without_the_sandbox_the_same_attacks_work(unsandboxed):
     text = "\n".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "classmate" in text and "WROTE" in text and connections >= 1
     assert (root / "grading" / "pwned.txt").exists()
+
+
+def test_forbidden_helpers_imported_under_other_names_still_fail(graded):
+    """The visible tests allow the shortcut; the hidden ones (3 + 3 points) do not."""
+    outcome = graded["lab01"]
+    assert outcome.graded and outcome.points == outcome.max_points - 6, outcome
+    nb = read(
+        graded["root"] / "grading" / "autograded" / "forbidden-import" / LAB01 / f"{LAB01}.ipynb"
+    )
+    text = "".join(o.get("evalue", "") for c in grade_cells(nb) for o in c.get("outputs", []))
+    assert "may not call dns.message.from_wire" in text and "may not use cs.Blocklist" in text
+
+
+def test_feedback_shows_the_students_seed_never_the_secret(graded):
+    root = graded["root"]
+    assert tasks.generate_feedback(root, [LAB], student="snoop") == [LAB]
+    html = (root / "grading" / "feedback" / "snoop" / LAB / f"{LAB}.html").read_text()
+    assert autograding.student_seed(SECRET, "snoop") in html and SECRET not in html
 
 
 def test_cheating_answers_score_nothing(graded):

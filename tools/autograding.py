@@ -499,6 +499,7 @@ SUSPICIOUS_NAMES = {
     "open": "opens a file",
     "get_ipython": "reaches into IPython",
     "breakpoint": "starts a debugger",
+    "__builtins__": "reaches the built-in functions",
     "setattr": "sets an attribute by name",
     "delattr": "deletes an attribute by name",
 }
