@@ -8,9 +8,7 @@ commands are those of ``tools/nbgrader_tasks.py`` (``make labs``, ``make grade``
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
 import re
 import shutil
 import sys
@@ -83,25 +81,9 @@ def make_course(
     return dest
 
 
-@contextlib.contextmanager
 def grading_secret(value: str | None):
     """The course's grading secret is ``value`` (None: no secret at all) inside the block."""
-    names = (autograding.SECRET_VARIABLE, autograding.SECRET_FILE_VARIABLE)
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.pop(autograding.SECRET_FILE_VARIABLE, None)
-    if value is None:
-        os.environ.pop(autograding.SECRET_VARIABLE, None)
-        os.environ[autograding.SECRET_FILE_VARIABLE] = "/nonexistent/grading-secret"
-    else:
-        os.environ[autograding.SECRET_VARIABLE] = value
-    try:
-        yield value
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
+    return autograding.using_secret(value)
 
 
 def read(path: Path) -> nbformat.NotebookNode:

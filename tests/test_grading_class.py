@@ -149,6 +149,8 @@ SNOOP = textwrap.dedent(
     except OSError as error:
         print("CANNOT CONNECT", type(error).__name__)
     print("NOTEBOOK", len(open(next(here.glob("*.ipynb"))).read()))
+    with open("/tmp/scratch.txt", "w") as out:  # a scratch folder of its own
+        print("SCRATCH", out.write("ok"))
     print("ENVIRONMENT", dict(os.environ))
     """
 )
@@ -392,6 +394,7 @@ def test_hostile_submissions_get_nothing_in_the_sandbox(graded):
     # reaches the grader's disk, as the end of this test checks)
     assert "CANNOT CONNECT" in text and graded["connections"] == 0
     assert "NOTEBOOK 0" in text  # the notebook with the hidden tests is hidden from it
+    assert "SCRATCH 2" in text
     environment = text[text.index("ENVIRONMENT") :]
     assert SECRET not in environment
     assert autograding.student_seed(SECRET, "snoop") in environment

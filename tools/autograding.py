@@ -41,6 +41,7 @@ human to read.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -166,6 +167,29 @@ def write_secret(path: str | os.PathLike | None = None) -> Path:
     with os.fdopen(descriptor, "w", encoding="ascii") as out:
         out.write(secrets.token_urlsafe(32) + "\n")
     return path
+
+
+@contextlib.contextmanager
+def using_secret(value: str | None):
+    """Inside the block, the grading secret is ``value`` (``None``: there is none at all),
+    whatever the environment said; the environment is put back afterwards. For
+    ``make check`` (a fresh random secret) and the tests."""
+    names = (SECRET_VARIABLE, SECRET_FILE_VARIABLE)
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.pop(SECRET_FILE_VARIABLE, None)
+    if value is None:
+        os.environ.pop(SECRET_VARIABLE, None)
+        os.environ[SECRET_FILE_VARIABLE] = os.path.join(os.sep, "nonexistent", "grading-secret")
+    else:
+        os.environ[SECRET_VARIABLE] = value
+    try:
+        yield value
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
 
 
 def student_seed(secret: str, student_id: str) -> str:

@@ -659,17 +659,9 @@ def self_check(
         folder = course / "grading" / "submitted" / SELF_CHECK_STUDENT / lab
         folder.mkdir(parents=True)
         shutil.copy(notebook, folder / f"{lab}.ipynb")
-        saved = {k: os.environ.get(k) for k in (autograding.SECRET_VARIABLE,)}
         secret = secrets.token_urlsafe(32)  # a fresh one: other cases every time
-        os.environ[autograding.SECRET_VARIABLE] = secret
-        try:
+        with autograding.using_secret(secret):
             outcome = autograde(course, [lab])[SELF_CHECK_STUDENT, lab]
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
         seed = autograding.student_seed(secret, SELF_CHECK_STUDENT)
         out(f"{lab}: {notebook}")
         out(f"hidden tests with a fresh random seed, {seed} (each run draws other cases)\n")
