@@ -7,10 +7,13 @@ Layout (DESIGN.md, section 5), relative to the folder of this file:
     grading/submitted/<student>/<lab>/      what students handed in
     grading/autograded/, grading/feedback/  nbgrader's work (and grading/release/, see below)
     grading/gradebook.db                    the gradebook (SQLite)
+    grading/grading-status.json             graded or "not graded" (and why), per submission
 
 ``grading/`` is git-ignored: submissions and grades never enter the repository. The Make
 targets ``labs``, ``grade`` and ``feedback`` (tools/nbgrader_tasks.py) drive nbgrader with
 this file; ``make grade`` refreshes the gradebook from solutions/ into grading/release/.
+Autograding runs through tools/autograding.py (sandbox, per-student seeds from the grading
+secret, time and memory caps), whichever way nbgrader is started.
 Every option below was checked against nbgrader 0.9.6's source: traitlets silently ignores
 a misspelt name.
 """
