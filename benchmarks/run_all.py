@@ -30,7 +30,7 @@ BENCHMARKS = (
     ("bench_quic.py", "QUIC SNI extraction: extract_quic_sni against aioquic's packet code"),
     ("bench_blocklist.py", "a 1,000,000-name suffix block list"),
     ("bench_notebooks.py", "lessons and solutions: execution time against an empty notebook"),
-    ("bench_grading.py", "autograding a class of 30 warm-up submissions in one call"),
+    ("bench_grading.py", "autograding 20 warm-up submissions, sandbox on and off"),
 )
 WIDTH = 100
 
