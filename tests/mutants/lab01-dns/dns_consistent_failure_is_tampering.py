@@ -1,5 +1,5 @@
 # mutant of dns_consistent_answer: takes any failed lookup of the probe for tampering,
-# forgetting rule 1 (both failed the same way: a name that does not exist)
+# forgetting rule 1 (both failed: a name that does not exist)
 import censorsim as cs
 
 
@@ -7,8 +7,6 @@ def dns_consistent(probe, control, world):
     if probe.failure is not None:
         return False
     if control.failure is not None:
-        return False
-    if any(cs.measure.is_bogon(address) for address in probe.addresses):
         return False
     if set(probe.addresses) & set(control.addresses):
         return True
