@@ -2,7 +2,7 @@
 
 * :func:`football_night` is the world of lesson 00 and of most of the course;
 * :func:`new_world` and the builders (:func:`add_isp`, :func:`add_cdn`,
-  :func:`add_hosting`, :func:`add_resolver`, ``world.add_gateway``) make other worlds
+  :func:`add_hosting`, :func:`add_resolver`, :func:`add_proxy`, ``world.add_gateway``) make other worlds
   the same way; labs use them to build worlds with unknown censors;
 * :class:`World` is what they return: the internet plus its zone, CA, sites, clients
   and named roles.
@@ -14,6 +14,7 @@ from censorsim.worlds.builders import (
     add_cdn,
     add_hosting,
     add_isp,
+    add_proxy,
     add_resolver,
     new_world,
     publish,
@@ -30,6 +31,7 @@ __all__ = [
     "add_cdn",
     "add_hosting",
     "add_resolver",
+    "add_proxy",
     "publish",
     "CDN",
     "Hosting",

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from censorsim.core.net import Host, Network
 from censorsim.protocols.dns import AuthoritativeServer, RecursiveResolver, doh_handler
+from censorsim.protocols.proxy import RelayProxy
 from censorsim.protocols.web import Site, WebServer
 from censorsim.wire.ech import ech_config_for, ech_config_list
 from censorsim.worlds.world import DEFAULT_EPOCH, World
@@ -296,3 +297,23 @@ def add_resolver(
         )
         world.zone.add(doh_name, host.addresses, ttl=3600)
     return host
+
+
+def add_proxy(
+    world: World,
+    name: str,
+    network: Network | str,
+    address: str | None = None,
+    *,
+    resolver: str | None = None,
+) -> RelayProxy:
+    """A relaying (transparent) proxy, host ``name`` in ``network``, on ports 80 and 443.
+
+    Send traffic to it with DNS (``cs.SpoofDNSOnQName(names, address=<proxy>)``) or with
+    destination NAT (``cs.BlockpageOnIP(addresses, address=<proxy>)``); it relays each
+    connection to the site its Host header or SNI names, looked up through ``resolver``
+    (its network's resolver by default). See :mod:`censorsim.protocols.proxy`.
+    """
+    net = world.network(network) if isinstance(network, str) else network
+    host = world.add_host(name, net, None if address is None else [address])
+    return RelayProxy(host, resolver=resolver)
