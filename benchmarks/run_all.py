@@ -27,6 +27,10 @@ BENCHMARKS = (
     ("bench_fetch.py", "HTTPS fetches through football_night() against the bare floor"),
     ("bench_sni.py", "SNI extraction: censorsim.wire.extract_sni against scapy"),
     ("bench_blocklist.py", "a 1,000,000-name suffix block list"),
+    (
+        "bench_scale.py",
+        "a synthetic internet of 1,000,000 names, a 3,000-address list's collateral",
+    ),
     ("bench_notebooks.py", "lessons and solutions: execution time against an empty notebook"),
     ("bench_grading.py", "autograding a class of 30 warm-up submissions in one call"),
 )
