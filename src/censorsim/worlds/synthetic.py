@@ -953,46 +953,48 @@ class SyntheticInternet:
         dns_hit, hit4, hit6, sni_hit = hits
         families = _FAMILIES[client]
         # the addresses the client can use, in the order it tries them (RFC 8305 section 4:
-        # families interleaved, IPv6 first)
-        columns, blocked = [], []
+        # families interleaved, IPv6 first); one column at a time, each a 1-D array
+        size = self.size
+        has = np.zeros(size, dtype=bool)  # some address the client can use
+        reach = np.zeros(size, dtype=bool)  # some address not blocked
+        stopped = np.zeros(size, dtype=bool)  # some address blocked
+        tried = np.zeros(size, dtype=np.int8)  # addresses tried so far
+        first_open = np.full(size, -1, dtype=np.int8)  # attempts before one connects
         slots = {4: self.v4, 6: self.v6}
         hits = {4: hit4, 6: hit6}
-        width = max(slots[v].shape[1] for v in families)
-        for k in range(width):
+        for k in range(max(slots[v].shape[1] for v in families)):
             for version in families:
-                table = slots[version]
-                if k < table.shape[1]:
-                    col = table[:, k]
-                    columns.append(col >= 0)
-                    blocked.append(hits[version][np.maximum(col, 0)] & (col >= 0))
-        usable = np.column_stack(columns)
-        stopped = np.column_stack(blocked)
-        open_ = usable & ~stopped
-        has = usable.any(axis=1)
-        reach = open_.any(axis=1)
-        stage = np.zeros(self.size, dtype=np.int8)
+                if k >= slots[version].shape[1]:
+                    continue
+                col = slots[version][:, k]
+                usable = col >= 0
+                blocked = hits[version][np.maximum(col, 0)] & usable
+                opened = usable & ~blocked
+                first_open[opened & (first_open < 0)] = tried[opened & (first_open < 0)]
+                has |= usable
+                reach |= opened
+                stopped |= blocked
+                tried += usable
+        stage = np.zeros(size, dtype=np.int8)
         stage[sni_hit] = 3
         stage[~reach] = 2
         stage[dns_hit] = 1
         stage[~has | ~self.active] = -1
-        degraded = (stage == 0) & stopped.any(axis=1)
-        # seconds lost (RFC 8305 attempts every 250 ms; a dropped SYN waits out the
-        # connect timeout, a reset fails at once)
+        degraded = (stage == 0) & stopped
+        # seconds lost: RFC 8305 starts an attempt every 250 ms; a dropped SYN waits out
+        # the connect timeout, a reset fails at once
         t = Timeouts()
-        # the first address that answers, counted among those the client tries
-        tried = np.cumsum(usable, axis=1) - 1
-        first_open = tried[np.arange(self.size), np.argmax(open_, axis=1)].clip(0)
         delay = CONNECTION_ATTEMPT_DELAY if order.ip_action == "drop" else 0.0
-        wait = np.where(stage == 0, first_open * delay, 0.0)
-        n_usable = usable.sum(axis=1)
+        first_open = first_open.clip(0)
+        wait = np.zeros(size)
+        wait[stage == 0] = first_open[stage == 0] * delay
         if order.ip_action == "drop":
-            wait = np.where(stage == 2, (n_usable - 1) * delay + t.connect, wait)
+            down = stage == 2
+            wait[down] = (tried[down] - 1) * delay + t.connect
         if order.dns_action == "ignore":
-            wait = np.where(stage == 1, t.dns * t.dns_attempts, wait)
-        if order.sni_action == "drop":
-            wait = np.where(stage == 3, first_open * delay + t.tls, wait)
-        else:
-            wait = np.where(stage == 3, first_open * delay, wait)
+            wait[stage == 1] = t.dns * t.dns_attempts
+        tls = stage == 3
+        wait[tls] = first_open[tls] * delay + (t.tls if order.sni_action == "drop" else 0.0)
         return Outcome(self, order, client, stage, degraded, wait, self.active.copy(), ech)
 
     def ech_name(self, cdn: int) -> str:
