@@ -215,6 +215,7 @@ def test_a_site_is_down_by_ip_only_when_every_address_the_client_can_use_is_bloc
     assert mid.outcome(BlockOrder(ip=v4, ip_action="reset")).failure(name) == "tcp:refused"
     dual = mid.outcome(BlockOrder(ip=v4), "dual")
     assert dual.failure(name) is None and dual.wait[row] == 0  # IPv6 is tried first
+    assert not dual.degraded[row]  # and answers before an IPv4 attempt starts
     assert mid.outcome(BlockOrder(ip=v4 + v6), "dual").failure(name) == "tcp:timeout"
     assert mid.outcome(BlockOrder(ip=v4), "v6").failure(name) is None
 
