@@ -284,6 +284,15 @@ def test_bad_input_is_refused_with_the_value_named():
         small.to_world(max_names=100)
 
 
+def test_the_docstring_examples_hold():
+    import doctest
+
+    from censorsim.worlds import synthetic
+
+    result = doctest.testmod(synthetic)
+    assert result.attempted >= 4 and result.failed == 0
+
+
 def test_every_parameter_says_what_it_stands_for_and_its_source():
     table = SyntheticParameters().table()
     assert list(table.index) == list(SyntheticParameters.names())

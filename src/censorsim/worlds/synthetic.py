@@ -93,6 +93,8 @@ __all__ = [
     "CATEGORIES",
     "HOSTING_KINDS",
     "CLIENTS",
+    "STAGES",
+    "Provider",
 ]
 
 #: The categories of names, in the order of their codes in ``internet.category``.
@@ -166,8 +168,8 @@ def _param(default, doc: str, source: str, basis: str):
 
 
 _HOANG = (
-    "Hoang, Niaki, Gill, Polychronakis, 'Domain name encryption is not enough: privacy "
-    "leakage via IP-based website fingerprinting', ASIA CCS 2020 (arxiv.org/abs/1911.00563)"
+    "Hoang, Akhavan Niaki, Borisov, Gill, Polychronakis, 'Assessing the Privacy Benefits of "
+    "Domain Name Encryption', ASIA CCS 2020 (arxiv.org/abs/1911.00563)"
 )
 _OONI_2026 = (
     "OONI, LaLiga collateral report, 30 Jun 2026 (ooni.org/post/2026-laliga-collateral), "
@@ -212,8 +214,7 @@ class SyntheticParameters:
         0.25,
         "share of registered names behind a CDN (reverse proxy), whatever the CDN",
         "Cloudflare alone fronted 'almost one in five' of the top 10 M sites (heise.de, "
-        "Aug 2022) and held 20.5 % of the million busiest sites (Netcraft, Aug 2022); the "
-        "other CDNs add the rest (an assumption)",
+        "Aug 2022); the other CDNs add the rest (an assumption)",
         "calibrated",
     )
     dedicated_share: float = _param(
@@ -273,8 +274,8 @@ class SyntheticParameters:
     cdn_v4_per_site: int = _param(
         2,
         "IPv4 addresses a CDN gives each customer (the two halves of a pair)",
-        _HAYAHORA,
-        "measured",
+        f"inferred from the {_HAYAHORA}",
+        "assumption",
     )
     cdn_v6_per_site: int = _param(
         2,
@@ -706,9 +707,11 @@ def synthetic_internet(n_domains: int = 1_000_000, seed: int = 0, **parameters):
     the world draws from its own random stream, so changing one parameter leaves the
     draws of unrelated parts as they were.
 
-    >>> internet = synthetic_internet(2_000, seed=1)
+    >>> internet = synthetic_internet(10_000, seed=1)
     >>> internet
-    <SyntheticInternet 2,000 names, seed 1: 4 CDNs, 8 platforms, 200 infringing services>
+    <SyntheticInternet 10,000 names, seed 1: 4 CDNs, 8 platforms, 200 infringing services>
+    >>> internet.outcome(internet.infringing_order(kinds=("ip",))).summary()["names failing"] > 0
+    True
     """
     if isinstance(n_domains, bool) or not isinstance(n_domains, int) or n_domains < 100:
         raise ValueError(f"n_domains={n_domains!r}: expected a whole number of at least 100")
@@ -1088,10 +1091,11 @@ class SyntheticInternet:
         pair_load = np.bincount(self.v4[main, 0] - self._cdn_first4[0], minlength=1)
         top = np.argsort(pair_load)[::-1]
         outcomes = {}
-        for k in (2, 10):  # the 4 and 20 busiest addresses: 2 and 10 pairs
+        per = self.params.cdn_v4_per_site
+        for k in (2, 10):  # with pairs: the 4 and 20 busiest addresses
             addresses = []
             for pair in top[:k]:
-                addresses += [self._cdn_address_text(0, int(pair), h) for h in range(2)]
+                addresses += [self._cdn_address_text(0, int(pair), h) for h in range(per)]
             cut = self.outcome(BlockOrder(ip=addresses)).collateral.sum()
             outcomes[k] = cut / live.sum()
         rows = [
@@ -1116,12 +1120,12 @@ class SyntheticInternet:
                 "36.9 % of 100,000 hosts reachable over IPv6 (Common Crawl)",
             ),
             (
-                "names cut by blocking the 4 busiest addresses of the largest CDN",
+                f"names cut by blocking the {2 * per} busiest addresses of the largest CDN",
                 outcomes[2],
                 "more than 400,000 of 9.2 M domains (4.3 %) cut by 4-20 addresses (OONI 2026)",
             ),
             (
-                "names cut by blocking its 20 busiest addresses",
+                f"names cut by blocking its {10 * per} busiest addresses",
                 outcomes[10],
                 "the same OONI figure, upper end",
             ),
