@@ -429,6 +429,7 @@ def test_piracy_shield_tickets_respect_the_whitelist_and_add_mistakes(mid):
     assert list(day.table.index)[:2] == ["12:00", "12:30"]
     assert drive in day.order.dns.names
     assert (np.diff(day.table["names listed"]) >= 0).all()
+    assert day.table["new tenants cut"].iloc[-1] > 0  # leases given up are let again
     whitelist = Blocklist([drive, *drive_v4, *cdn.v4_prefixes])
     guarded = mid.ticket_day(extra={"18:00": [drive, *drive_v4]}, end="20:00", whitelist=whitelist)
     assert drive not in guarded.order.dns.names

@@ -1206,6 +1206,7 @@ class SyntheticInternet:
         detection: float = 0.5,
         hop: float = 0.4,
         name_hop: float = 0.5,
+        relet_after: int = 4,
         whitelist: Blocklist | Iterable[str] | None = None,
         extra: dict[str, Iterable[str]] | None = None,
         seed: int = 0,
@@ -1221,11 +1222,14 @@ class SyntheticInternet:
         ISPs apply a ticket within 30 minutes (here: from the next step on), the names in
         DNS and the addresses by dropping packets, IPv4 only; nothing is ever lifted.
         Blocked services move: to another address with probability ``hop`` and to a new
-        name with probability ``name_hop`` per step. Returns a :class:`Timeline` with one
+        name with probability ``name_hop`` per step. A lease a service gives up is leased
+        again, to a new legal tenant, ``relet_after`` steps later (fast address reuse): the
+        list, which forgets nothing, cuts the tenant. Returns a :class:`Timeline` with one
         row per ticket.
         """
         for name, value in (("detection", detection), ("hop", hop), ("name_hop", name_hop)):
             _check_rate(name, value)
+        _count("relet_after", relet_after, 0)
         t0, t1 = _minutes(start, "start"), _minutes(end, "end")
         if t1 <= t0:
             raise ValueError(f"end={end!r} is not after start={start!r}")
@@ -1237,9 +1241,11 @@ class SyntheticInternet:
         names: set[str] = set()
         addrs: set[str] = set()
         pending: tuple[set[str], set[str]] = (set(), set())
+        relets: list[tuple[int, int]] = []
         rows = []
         steps = list(range(t0, t1 + 1, every))
-        for minute in _progress(steps, len(steps), "tickets", progress, self.size):
+        for step, minute in enumerate(_progress(steps, len(steps), "tickets", progress, self.size)):
+            world._relet_due(relets, step)
             names |= pending[0]  # the ISPs have applied the last ticket
             addrs |= pending[1]
             order = BlockOrder(dns=sorted(names), ip=sorted(addrs))
@@ -1252,7 +1258,8 @@ class SyntheticInternet:
             # blocked services move before the next ticket
             blocked_svc = world._services_blocked(now)
             for s in np.flatnonzero(blocked_svc & (rng.random(world._n_services) < hop)):
-                world._hop(int(s), rng)
+                freed = world._hop(int(s), rng)
+                relets += [(step + 1 + relet_after, a) for a in freed]
             for s in np.flatnonzero(blocked_svc & (rng.random(world._n_services) < name_hop)):
                 world._new_name(int(s))
             # the next ticket: what the reporters see now
