@@ -278,6 +278,12 @@ def test_bad_input_is_refused_with_the_value_named():
     with pytest.raises(ValueError, match="one str"):
         BlockOrder(dns="stream.example")
     small = synthetic_internet(300, **SMALL)
+    with pytest.raises(IndexError, match="row=99999"):
+        small.name(99_999)
+    with pytest.raises(TypeError, match="Blocklist"):
+        small.match_names(["stream.example"])
+    with pytest.raises(ValueError, match="row numbers"):
+        small.table([-1])
     with pytest.raises(ValueError, match="client='v5'"):
         small.outcome(BlockOrder(), "v5")
     with pytest.raises(ValueError, match="too many"):

@@ -782,7 +782,14 @@ class SyntheticInternet:
 
     def name(self, row: int) -> str:
         """The host name of a row."""
-        return self.names[row].decode("ascii")
+        return self.names[self._check_row(row)].decode("ascii")
+
+    def _check_row(self, row) -> int:
+        if isinstance(row, bool) or not isinstance(row, int | np.integer):
+            raise TypeError(f"row={row!r}: expected a row number (an int)")
+        if not 0 <= row < self.size:
+            raise IndexError(f"row={row}: expected a row from 0 to {self.size - 1}")
+        return int(row)
 
     def _order(self):
         if self._sorted is None:
@@ -813,7 +820,7 @@ class SyntheticInternet:
 
     def addresses(self, name: str | int) -> list[str]:
         """The addresses of a name (IPv4 first), as text."""
-        row = name if isinstance(name, int | np.integer) else self.row(name)
+        row = self._check_row(name) if isinstance(name, int | np.integer) else self.row(name)
         out = [str(ipaddress.IPv4Address(int(self.addr4[a]))) for a in self.v4[row] if a >= 0]
         out += [self._v6_text(a) for a in self.v6[row] if a >= 0]
         return out
@@ -860,6 +867,7 @@ class SyntheticInternet:
         every name. Address entries never match a name.
         """
         hit = np.zeros(self.size, dtype=bool)
+        _check_blocklist(blocklist)
         if blocklist is None or not blocklist.has_names():
             return hit
         mode = blocklist.match_mode
@@ -899,6 +907,7 @@ class SyntheticInternet:
         matches: equal addresses, and prefixes that contain them."""
         hit4 = np.zeros(len(self.addr4), dtype=bool)
         hit6 = np.zeros(len(self.addr6_hi), dtype=bool)
+        _check_blocklist(blocklist)
         if blocklist is None or not blocklist.has_addresses():
             return hit4, hit6
         by_length: dict[tuple[int, int], list[int]] = {}
@@ -1025,7 +1034,13 @@ class SyntheticInternet:
 
         rows = np.asarray(rows)
         if rows.dtype == bool:
+            if rows.shape != (self.size,):
+                raise ValueError(f"a mask of {rows.shape} rows: expected one per row ({self.size})")
             rows = np.flatnonzero(rows)
+        elif rows.size and (
+            rows.dtype.kind not in "iu" or rows.min() < 0 or rows.max() >= self.size
+        ):
+            raise ValueError(f"rows: expected row numbers from 0 to {self.size - 1}")
         rows = np.sort(rows)
         if limit is not None:
             rows = rows[:limit]
@@ -1423,6 +1438,11 @@ class SyntheticInternet:
                 "make a smaller synthetic internet, e.g. synthetic_internet(300, ...)"
             )
         return _build_world(self)
+
+
+def _check_blocklist(value) -> None:
+    if value is not None and not isinstance(value, Blocklist):
+        raise TypeError(f"{value!r}: expected a censorsim.Blocklist (or None)")
 
 
 def _check_rate(name: str, value) -> None:
