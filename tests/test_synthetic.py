@@ -446,6 +446,8 @@ def test_piracy_shield_tickets_respect_the_whitelist_and_add_mistakes(mid):
     )
     with pytest.raises(ValueError, match="start='25:00'"):
         mid.ticket_day(start="25:00")
+    with pytest.raises(ValueError, match="action='blackhole'"):
+        mid.season(action="blackhole")
 
 
 def test_progress_bars_stay_off_stderr_and_quiet_outside_notebooks(mid, capsys):

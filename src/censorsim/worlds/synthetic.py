@@ -1180,6 +1180,8 @@ class SyntheticInternet:
         _check_rate("detection", detection)
         _check_rate("hop", hop)
         _count("weekends", weekends, 1)
+        if action not in _FAILURES["ip"]:
+            raise ValueError(f"action={action!r}: expected one of {tuple(_FAILURES['ip'])}")
         _count("relet_after", relet_after, 0)
         world = self.copy()
         rng = np.random.default_rng([self.seed, seed, 1])
