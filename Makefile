@@ -39,9 +39,11 @@ lab: venv
 bench: venv
 	$(PY) benchmarks/run_all.py
 
-## fuzz: many more fuzzing examples than the test suite runs
+## fuzz: many more fuzzing examples than the test suite runs: 20,000 per parser property,
+##       2,000 random whole worlds (rules, clients, URLs)
 fuzz: venv
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py -q
+	HYPOTHESIS_PROFILE=fuzz WORLD_FUZZ_EXAMPLES=2000 $(PY) -m pytest -q \
+		tests/test_fuzz.py tests/test_quic.py tests/test_ech.py tests/test_world_fuzz.py
 
 ## labs: (instructors) regenerate every labs/<lab>/ from solutions/<lab>/ and record the
 ##       labs in the gradebook grading/gradebook.db; the same bytes every time

@@ -6,10 +6,12 @@ target is reported, never raised.
 
 from __future__ import annotations
 
+import gc
 import json
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -89,3 +91,28 @@ class CPUShare:
             f"CPU share while timing: {self.share:.0%} (process CPU time / wall time; well "
             "below 100% means other work on the machine slowed these figures)"
         )
+
+
+def ops_per_second(
+    fn: Callable, inputs: Sequence, n: int, cpu: CPUShare, reps: int
+) -> tuple[float, float]:
+    """(best, median) calls per second of ``fn`` over ``reps`` batches of ``n`` calls.
+
+    Each batch cycles over ``inputs``, after a warm-up of a tenth of a batch; the garbage
+    collector runs before each batch, and ``cpu`` records the CPU share while timing.
+    """
+    k = len(inputs)
+
+    def batch(count: int) -> None:
+        for i in range(count):
+            fn(inputs[i % k])
+
+    batch(max(n // 10, k))  # warm-up
+    times = []
+    for _ in range(reps):
+        gc.collect()
+        with cpu:
+            t0 = time.perf_counter()
+            batch(n)
+            times.append(time.perf_counter() - t0)
+    return n / min(times), n / median(times)

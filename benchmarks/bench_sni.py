@@ -27,13 +27,12 @@ Run: ``.venv/bin/python benchmarks/bench_sni.py`` (about 10 s).
 
 from __future__ import annotations
 
-import gc
 import logging
 import random
 import ssl
 import time
 
-from _common import CPUShare, median, met, write_summary
+from _common import CPUShare, met, ops_per_second, write_summary
 
 from censorsim.protocols.tls import CertificateAuthority, TLSClientSession
 from censorsim.wire import extract_sni
@@ -76,25 +75,6 @@ def scapy_sni(data: bytes) -> str | None:
     return None
 
 
-def run(parse, hellos: list[bytes], n: int) -> None:
-    k = len(hellos)
-    for i in range(n):
-        parse(hellos[i % k])
-
-
-def ops_per_second(parse, hellos: list[bytes], n: int, cpu: CPUShare) -> tuple[float, float]:
-    """(best, median) calls per second over REPS batches of ``n`` calls."""
-    run(parse, hellos, max(n // 10, len(hellos)))  # warm-up
-    times = []
-    for _ in range(REPS):
-        gc.collect()
-        with cpu:
-            t0 = time.perf_counter()
-            run(parse, hellos, n)
-            times.append(time.perf_counter() - t0)
-    return n / min(times), n / median(times)
-
-
 def main() -> None:
     t_start = time.perf_counter()
     sets = client_hellos()
@@ -118,8 +98,8 @@ def main() -> None:
     cpu = CPUShare()
     everything = [h for hellos in sets.values() for h in hellos]
     for label, hellos in (*sets.items(), ("both", everything)):
-        fast, fast_median = ops_per_second(extract_sni, hellos, FAST_BATCH, cpu)
-        slow, slow_median = ops_per_second(scapy_sni, hellos, SLOW_BATCH, cpu)
+        fast, fast_median = ops_per_second(extract_sni, hellos, FAST_BATCH, cpu, REPS)
+        slow, slow_median = ops_per_second(scapy_sni, hellos, SLOW_BATCH, cpu, REPS)
         ratio = fast / slow
         ok = ratio >= TARGET_RATIO
         print(

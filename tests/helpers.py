@@ -30,3 +30,22 @@ def censored(*rules, seed: int = 0, reassemble: bool = False):
     for rule in rules:
         w.isp.censor.add(rule)
     return w
+
+
+def openssl_hello(
+    server_name: str | None, seed: int = 0, *, tls13_only: bool = False, alpn=("h2",)
+):
+    """A real ClientHello (TLS records) written by OpenSSL for ``server_name``, from a seed.
+
+    ``tls13_only`` makes the hello offer TLS 1.3 alone, as an ECH inner hello must.
+    """
+    import random
+    import ssl
+
+    from censorsim.protocols.tls import TLSClientSession
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3 if tls13_only else ssl.TLSVersion.TLSv1_2
+    if alpn:
+        ctx.set_alpn_protocols(list(alpn))
+    return TLSClientSession(ctx, server_name, random.Random(seed)).start()

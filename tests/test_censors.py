@@ -22,9 +22,9 @@ def fetch(world, url, name="alice", **options):
         (cs.RefuseOnQName(Blocklist([STREAM])), "dns:refused"),
         (cs.IgnoreOnQName(Blocklist([STREAM])), "dns:timeout"),
         (cs.SinkholeOnQName(Blocklist([STREAM])), "tcp:refused"),  # 127.0.0.1: nothing listens
-        (cs.BlockpageOnQName(Blocklist([STREAM])), "tls:certificate"),
+        (cs.BlockpageOnQName(Blocklist([STREAM])), "tls:certificate-hostname"),
         (cs.SpoofDNSOnQName(Blocklist([STREAM])), "tcp:timeout"),  # 10.10.34.34 routes nowhere
-        (cs.DropDNSOnQName(Blocklist([STREAM])), "dns:refused"),  # the resolver gives SERVFAIL
+        (cs.DropDNSOnQName(Blocklist([STREAM])), "dns:servfail"),  # the resolver's upstream
         (cs.DropOnIP(Blocklist(["203.0.113.10", "203.0.113.11"])), "tcp:timeout"),
         (cs.ResetOnIP(Blocklist(["203.0.113.10", "203.0.113.11"])), "tcp:refused"),
         (cs.DropOnSNI(Blocklist([STREAM])), "tls:timeout"),
@@ -194,3 +194,34 @@ def test_removing_a_rule_unblocks_new_connections():
     assert alice.fetch(f"https://{STREAM}/").failure == "tls:reset"
     w.isp.censor.remove(rule)
     assert alice.fetch(f"https://{STREAM}/").ok
+
+
+def test_blockpage_on_ip_shows_451_on_http_and_a_certificate_error_on_https():
+    both = Blocklist(["203.0.113.10", "203.0.113.11"])
+    w = censored(cs.BlockpageOnIP(both))
+    alice = w.client("alice")
+    r = alice.fetch(f"http://{STREAM}/")
+    assert r.status == 451 and r.failure is None and "blocked by movinet" in r.body
+    # alice believes she talked to the stream's address: the router rewrote the answers
+    answers = [p for p in r.trace.packets() if p.proto == "tcp" and p.dport != 443]
+    assert {str(p.src) for p in answers if p.dst in alice.addresses} == {"203.0.113.10"}
+    assert "movinet-blockpage" in r.trace.hops
+    r = alice.fetch(f"https://{STREAM}/")
+    assert r.failure == "tls:certificate-hostname" and "futbol-stream.example" in r.detail
+    assert alice.fetch("https://news.example/").ok  # another address
+    # a dual-stack client is sent to the block page's IPv6 address
+    r = w.client("dana", ip_version="dual").fetch("http://bakery.example/")
+    assert r.ok  # bakery's IPv6 address is not listed, and IPv6 goes first
+    w6 = censored(cs.BlockpageOnIP(Blocklist(["2001:db8:cd::10"])))
+    r = w6.client("dana", ip_version=6).fetch("http://bakery.example/")
+    assert r.status == 451
+
+
+def test_a_rule_given_the_wrong_kind_of_list_raises():
+    with pytest.raises(ValueError, match="holds names"):
+        cs.DropOnIP(Blocklist(["bakery.example"]))
+    with pytest.raises(ValueError, match="holds addresses"):
+        cs.ResetOnSNI(Blocklist(["203.0.113.10"]))
+    with pytest.raises(ValueError, match="holds addresses"):
+        cs.NXDomainOnQName(Blocklist(["203.0.113.0/24"]))
+    cs.DropOnIP(Blocklist(["bakery.example", "203.0.113.10"]))  # a mixed court order is fine

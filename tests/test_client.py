@@ -54,7 +54,7 @@ def test_doh_failures_map_to_dns_failures():
     assert "DNS over HTTPS" in r.detail and "tcp:timeout" in r.detail
     w = censored(cs.ResetOnSNI(Blocklist(["dns.resolver.example"])))
     alice = w.client("alice", resolver="https://dns.resolver.example/dns-query")
-    assert alice.fetch("https://bakery.example/").failure == "dns:refused"
+    assert alice.fetch("https://bakery.example/").failure == "dns:reset"
 
 
 def test_public_resolver_by_address_escapes_resolver_blocking():
@@ -78,7 +78,7 @@ def test_ipv6_fetch_uses_aaaa_and_escapes_an_ipv4_only_block():
 def test_ip_literal_urls_skip_dns_and_send_no_sni(world):
     r = world.client("alice").fetch("https://203.0.113.10/")
     assert r.dns is None
-    assert r.failure == "tls:certificate"  # no certificate names an address
+    assert r.failure == "tls:certificate-hostname"  # no certificate names an address
     hello = next(p for p in r.trace.packets() if p.payload[:1] == b"\x16")
     assert cs.extract_sni(hello.payload) is None
     assert world.client("bob").fetch("http://203.0.113.10/").status == 404
@@ -123,7 +123,12 @@ def test_bad_resolver_and_options_raise(world):
     with pytest.raises(ValueError, match="exists already"):
         world.client("alice", resolver="198.51.100.53")
     with pytest.raises(ValueError, match="split_hello"):
-        world.client("dave", split_hello=10_000).fetch("https://bakery.example/")
+        world.client("dave", split_hello=0)
+    # an offset past the end of the hello: it leaves in one segment (documented)
+    r = world.client("erin", split_hello=10_000).fetch("https://bakery.example/")
+    assert r.ok
+    hellos = [p for p in r.trace.packets() if p.dport == 443 and p.payload[:1] == b"\x16"]
+    assert len(hellos) == 1
 
 
 def test_unknown_name_is_nxdomain_everywhere(world):
@@ -134,7 +139,7 @@ def test_unknown_name_is_nxdomain_everywhere(world):
 def test_site_unknown_to_the_cdn_fails_the_certificate(world):
     world.zone.add("other.example", ["203.0.113.10"])
     r = world.client("alice").fetch("https://other.example/")
-    assert r.failure == "tls:certificate"
+    assert r.failure == "tls:certificate-hostname"
     assert "other.example" in r.detail
 
 

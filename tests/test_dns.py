@@ -80,7 +80,9 @@ def test_authoritative_answers_are_authoritative(world):
     assert [str(a) for a in lookup.addresses] == ["203.0.113.12"]
     aaaa = world.control.resolve("news.example", "AAAA")
     assert [str(a) for a in aaaa.addresses] == ["2001:db8:cd::12"]
-    assert world.control.resolve("blog.example", "AAAA").failure == "dns:nxdomain"  # NODATA
+    nodata = world.control.resolve("blog.example", "AAAA")
+    assert nodata.failure == "dns:no-answer" and nodata.rcode == "NOERROR"  # NODATA, RFC 2308
+    assert world.control.resolve("no-such.example").failure == "dns:nxdomain"
 
 
 def test_zone_rejects_bad_input():

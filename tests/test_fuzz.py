@@ -595,7 +595,7 @@ def ip_outcome(data: bytes) -> object:
         assert type(exc) is MalformedPacket, type(exc)
         return MalformedPacket
     assert isinstance(packet, Packet)
-    assert packet.proto in ("tcp", "udp")
+    assert packet.proto in ("tcp", "udp", "icmp")
     assert packet.to_bytes()  # whatever was parsed can be written again
     return packet
 

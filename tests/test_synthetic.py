@@ -159,7 +159,7 @@ def _name_entries(internet, rng, mode: str) -> list[str]:
     if mode == "substring":
         fragments = [t[i : i + k] for t in picks[:8] for i, k in ((1, 3), (0, 5))]
         return [*fragments, "gol", "-tv", ".exa", "zz9"]
-    return [r"^www\.", r"\d\.example$", r"^(futbol|gol)-", "lla", r"^[a-c]"]
+    return [r"^www\.", r"\d\.example$", r"^(futbol|gol)-", "lla", r"^[A-C]"]  # any case
 
 
 @pytest.mark.parametrize("mode", ["exact", "suffix", "substring", "regex"])
@@ -312,7 +312,7 @@ def test_every_parameter_says_what_it_stands_for_and_its_source():
 ACTIONS = [("nxdomain", "drop", "reset"), ("ignore", "reset", "drop"), ("refused", "drop", "reset")]
 
 
-def _random_order(internet, rng, dns_action, ip_action, sni_action) -> BlockOrder:
+def _random_order(internet, rng, dns_action, ip_action, sni_action, outer=False) -> BlockOrder:
     live = np.flatnonzero(internet.active)
     names = [internet.name(r) for r in rng.choice(live, 12, replace=False)]
     parents = [n.split(".", 1)[1] for n in names if n.count(".") >= 2][:2]
@@ -324,10 +324,11 @@ def _random_order(internet, rng, dns_action, ip_action, sni_action) -> BlockOrde
     ]
     ip += [internet._v6_text(a) for a in rng.choice(used6, len(used6) // 4, replace=False)]
     ip.append(str(ipaddress.ip_network(f"{ip[0]}/30", strict=False)))
+    sni = names[6:] + ([internet.ech_name(0)] if outer else [])  # ECH's outer name
     return BlockOrder(
         dns=Blocklist(names[:6] + parents, match=str(rng.choice(["exact", "suffix"]))),
         ip=Blocklist(ip),
-        sni=Blocklist(names[6:], match=str(rng.choice(["exact", "suffix"]))),
+        sni=Blocklist(sni, match=str(rng.choice(["exact", "suffix"]))),
         dns_action=dns_action,
         ip_action=ip_action,
         sni_action=sni_action,
@@ -338,14 +339,15 @@ def _random_order(internet, rng, dns_action, ip_action, sni_action) -> BlockOrde
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_the_packet_simulator_agrees_name_by_name(seed):
     """Every name of a 300-name internet, fetched through the packet simulator under a
-    random block order (DNS, IP and SNI lists, random modes and actions), fails exactly
-    as the vectorised outcome says, and no sooner or later than its ``wait``."""
+    random block order (DNS, IP and SNI lists, random modes and actions) by IPv4-only,
+    dual-stack, IPv6-only and ECH browsers, fails exactly as the vectorised outcome
+    says, and no sooner or later than its ``wait``."""
     internet = synthetic_internet(300, seed=seed, **SMALL)
     rng = np.random.default_rng(seed)
     actions = ACTIONS[seed]
     other = "reset" if actions[1] == "drop" else "drop"
     orders = [
-        _random_order(internet, rng, *actions),
+        _random_order(internet, rng, *actions, outer=seed == 2),
         BlockOrder(ip=_random_order(internet, rng, *actions).ip, ip_action=other),
     ]
     checked = 0
@@ -353,11 +355,14 @@ def test_the_packet_simulator_agrees_name_by_name(seed):
         world = internet.to_world()
         for rule in order.rules():
             world.isp.censor.add(rule)
-        for client in ("v4", "dual", "v6") if k == 0 else ("v4", "dual"):
-            expected = internet.outcome(order, client)
+        browsers = [("v4", False), ("dual", False), ("v6", False), ("v4", True)]
+        for client, ech in browsers if k == 0 else browsers[:2]:
+            expected = internet.outcome(order, client, ech=ech)
             failures = expected.failures()
             browser = world.client(
-                f"{client}-user", ip_version={"v4": 4, "dual": "dual", "v6": 6}[client]
+                f"{client}-{'ech' if ech else 'plain'}",
+                ip_version={"v4": 4, "dual": "dual", "v6": 6}[client],
+                ech=ech,
             )
             for row in np.flatnonzero(internet.active).tolist():
                 name = internet.name(row)
@@ -380,14 +385,15 @@ def test_the_packet_simulator_agrees_name_by_name(seed):
                     expected.wait[row],
                 )
                 checked += 1
-    assert checked > 1000
+    assert checked > 1200
 
 
 def test_the_packet_world_serves_every_name_where_the_arrays_say():
     internet = synthetic_internet(300, seed=4, **SMALL)
     world = internet.to_world()
     live = np.flatnonzero(internet.active)
-    assert sorted(world.sites) == sorted(internet.name(r) for r in live)
+    ech_names = {internet.ech_name(c) for c, on in enumerate(internet.params.cdn_ech) if on}
+    assert sorted(set(world.sites) - ech_names) == sorted(internet.name(r) for r in live)
     for row in live[::7].tolist():
         name = internet.name(row)
         assert sorted(str(a) for a in world.zone.addresses(name)) == sorted(internet.addresses(row))

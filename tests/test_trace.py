@@ -181,3 +181,20 @@ def test_reprs_hold_no_memory_addresses(world):
     ]
     for obj in objects:
         assert not re.search(r"0x[0-9a-f]{6,}", repr(obj)), repr(obj)
+
+
+def test_a_fetch_trace_holds_only_its_own_flows():
+    # a throttled download outlives the fetch that gave up on it: the server goes on
+    # sending for a while, and the next fetch's trace must not show those packets
+    w = censored(cs.ThrottleOnSNI(Blocklist(["bakery.example"]), rate=2_000))
+    alice = w.client("alice", timeouts=cs.Timeouts(http=2.0))
+    first = alice.fetch("https://bakery.example/")
+    assert first.failure == "http:timeout"
+    second = alice.fetch("https://news.example/")
+    assert second.ok
+    ports = {p.sport for p in first.trace.packets() if p.dport == 443}
+    leftovers = [p for p in second.trace.packets(at="movinet") if p.dport in ports]
+    assert not leftovers
+    with w.recording() as everything:  # a recording without a context sees all
+        w.advance(30)
+    assert any(p.dport in ports for p in everything.trace.packets(at="movinet"))

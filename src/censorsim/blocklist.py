@@ -13,9 +13,20 @@ way of comparing decides what else gets blocked:
   the name itself).
 * ``"substring"``: ``t.co`` blocks every name containing those characters, which is how
   Russia's 2021 rule ``*t.co*`` also throttled ``microsoft.com`` and ``reddit.com``
-  (Censored Planet, censoredplanet.org/throttling, 2021).
+  (Censored Planet, censoredplanet.org/throttling, 2021). Fragments may be any part of a
+  name, digits included (``12.34`` is a fragment, not an address, in this mode);
+  internationalised fragments are compared in their ASCII form (``bücher`` becomes
+  ``xn--bcher-kva``), as names travel on the wire. All fragments are searched in one
+  pass over the name (Aho-Corasick, with ``pyahocorasick``): a million fragments cost
+  no more per lookup than ten.
 * ``"regex"``: each entry is a regular expression searched in the name (anchor it with
-  ``^`` and ``$`` to match whole names).
+  ``^`` and ``$`` to match whole names), case-insensitively, with RE2 (``google-re2``):
+  its matching time grows linearly with the name, so a pattern such as ``(a+)+$`` that
+  makes Python's backtracking ``re`` take seconds cannot stall a censor. RE2 has no
+  backreferences or lookarounds; a pattern that uses them is refused with its reason.
+
+When several entries match, the first one listed is reported, in every mode and in every
+process (the order never depends on hashing).
 
 Entries may also be IPv4 or IPv6 addresses and prefixes: an address matches an equal
 address entry or a prefix that contains it, whatever the match mode. Names are compared
@@ -27,6 +38,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
+
+import ahocorasick
+import re2
 
 from censorsim.names import normalize_name
 
@@ -76,6 +90,8 @@ class Blocklist:
     __slots__ = (
         "match_mode",
         "_names",
+        "_fragments",
+        "_automaton",
         "_patterns",
         "_addresses",
         "_prefixes",
@@ -93,7 +109,9 @@ class Blocklist:
             )
         self.match_mode = match
         self._names: set[str] = set()
-        self._patterns: list[tuple[str, re.Pattern]] = []
+        self._fragments: dict[str, int] = {}  # substring mode: fragment -> position listed
+        self._automaton = None  # built at the first lookup
+        self._patterns: list[tuple[str, object]] = []
         self._addresses: set = set()
         self._prefixes: dict[tuple[int, int], dict[int, object]] = {}
         self._entries: list[object] = []
@@ -114,7 +132,7 @@ class Blocklist:
                 f"block list entry {entry!r} is a {type(entry).__name__}: expected a host name, "
                 "an IP address or a prefix as a string"
             )
-        ip = _parse_ip_entry(entry.strip().lower()) if _could_be_ip(entry) else None
+        ip = self._ip_of(entry)
         if ip is not None:
             if isinstance(ip, ipaddress.IPv4Network | ipaddress.IPv6Network):
                 self._add_network(ip)
@@ -123,19 +141,28 @@ class Blocklist:
                 self._entries.append(ip)
             return
         if self.match_mode == "regex":
+            options = re2.Options()
+            options.case_sensitive = False
+            options.log_errors = False  # RE2 would print its complaint on stderr
             try:
-                self._patterns.append((entry, re.compile(entry)))
-            except re.error as exc:
-                raise ValueError(f"{entry!r} is not a valid regular expression: {exc}") from None
+                self._patterns.append((entry, re2.compile(entry, options)))
+            except re2.error as exc:
+                raise ValueError(
+                    f"{entry!r} is not a regular expression RE2 accepts ({exc}): RE2 has no "
+                    "backreferences or lookarounds"
+                ) from None
         elif self.match_mode == "substring":
             fragment = entry.lower()
             if not fragment.isascii():
-                fragment = normalize_name(fragment.strip("."))
-            if not _FRAGMENT.fullmatch(fragment):
+                fragment = ".".join(
+                    normalize_name(part) if part else "" for part in fragment.split(".")
+                )
+            if not fragment or not _FRAGMENT.fullmatch(fragment):
                 raise ValueError(
                     f"{entry!r} is not a valid name fragment: only letters, digits, dots, "
                     "hyphens and underscores are allowed"
                 )
+            self._fragments.setdefault(fragment, len(self._fragments))
             self._names.add(fragment)
         else:
             if entry.startswith("*."):
@@ -146,6 +173,19 @@ class Blocklist:
             entry = normalize_name(entry)
             self._names.add(entry)
         self._entries.append(entry)
+
+    def _ip_of(self, entry: str):
+        """The address or prefix ``entry`` stands for, or None when it is a name. In the
+        substring and regex modes, text that only looks like part of an address
+        (``12.34``) is a fragment, not an error."""
+        if not _could_be_ip(entry):
+            return None
+        if self.match_mode in ("substring", "regex"):
+            try:
+                return _parse_ip_entry(entry.strip().lower())
+            except ValueError:
+                return None
+        return _parse_ip_entry(entry.strip().lower())
 
     def _add_network(self, net) -> None:
         if net.prefixlen == net.max_prefixlen:
@@ -213,6 +253,8 @@ class Blocklist:
             return None
         norm = normalize_name(name)
         names = self._names
+        if mode == "substring":
+            return self._match_fragment(norm)
         if mode == "exact":
             return norm if norm in names else None
         if mode == "suffix":
@@ -225,10 +267,21 @@ class Blocklist:
                     return parent
                 i = norm.find(".", i + 1)
             return None
-        for fragment in names:  # substring
-            if fragment in norm:
-                return fragment
-        return None
+        return None  # pragma: no cover - every mode returned above
+
+    def _match_fragment(self, name: str) -> str | None:
+        automaton = self._automaton
+        if automaton is None:
+            automaton = ahocorasick.Automaton()
+            for fragment, position in self._fragments.items():
+                automaton.add_word(fragment, (position, fragment))
+            automaton.make_automaton()
+            self._automaton = automaton
+        best = None
+        for _end, found in automaton.iter(name):
+            if best is None or found[0] < best[0]:
+                best = found
+        return None if best is None else best[1]
 
     # -- the list as a collection ------------------------------------------------------
     def has_names(self) -> bool:

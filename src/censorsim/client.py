@@ -44,6 +44,7 @@ Timeouts (in virtual seconds, see :class:`Timeouts`) cost no real time.
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -52,12 +53,14 @@ from urllib.parse import urljoin, urlsplit
 import dns.message
 import dns.rcode
 import dns.rdatatype
+import dns.rdtypes.svcbbase
 
 from censorsim.core.clock import Event, check_seconds, first_of
 from censorsim.core.net import Host
 from censorsim.names import normalize_name
 from censorsim.observe.trace import Recording, Trace
 from censorsim.protocols.dns import (
+    SERVED_TYPES,
     DNSCache,
     DNSLookup,
     _answer_ttl,
@@ -67,7 +70,15 @@ from censorsim.protocols.dns import (
 from censorsim.protocols.http import ResponseReader, request_bytes
 from censorsim.protocols.tcp import TCPError, TCPSocket, TCPStack
 from censorsim.protocols.tls import CertificateAuthority, TLSClientSession, TLSError
-from censorsim.wire import IPAddress, MalformedPacket, Packet, describe, parse_dns
+from censorsim.wire import (
+    IPAddress,
+    MalformedPacket,
+    Packet,
+    describe,
+    parse_dns,
+    split_into_records,
+)
+from censorsim.wire.ech import parse_ech_config_list, seal_client_hello
 
 __all__ = [
     "Client",
@@ -85,21 +96,36 @@ __all__ = [
     "RESOLUTION_DELAY",
 ]
 
+#: Every failure a fetch can report, as ``stage:outcome`` (OONI's names for each, in
+#: :data:`censorsim.measure.OONI_FAILURES`).
 FAILURES = (
-    "dns:nxdomain",
-    "dns:refused",
-    "dns:timeout",
-    "tcp:timeout",
-    "tcp:refused",
+    "dns:nxdomain",  # the name does not exist (NXDOMAIN)
+    "dns:no-answer",  # the name exists but has no address of the type asked (NODATA)
+    "dns:refused",  # the resolver refused to answer (REFUSED)
+    "dns:servfail",  # the resolver failed (SERVFAIL)
+    "dns:bad-answer",  # an answer the client cannot use (another response code)
+    "dns:timeout",  # no answer at all
+    "dns:reset",  # DNS over HTTPS: the connection to the DoH server was reset
+    "dns:eof",  # DNS over HTTPS: the DoH server's connection ended early
+    "dns:certificate-hostname",  # DNS over HTTPS: the DoH server's certificate is wrong
+    "dns:certificate-authority",
+    "dns:certificate-expired",
+    "tcp:timeout",  # no answer to the SYN
+    "tcp:refused",  # a RST in answer to the SYN
     "tcp:reset",
-    "tls:reset",
+    "tls:reset",  # a RST during the TLS handshake
+    "tls:eof",  # the connection ended (FIN) during the TLS handshake
     "tls:timeout",
-    "tls:certificate",
-    "http:reset",
+    "tls:handshake",  # the server ended the handshake with an alert
+    "tls:certificate-hostname",  # the certificate does not name the site
+    "tls:certificate-authority",  # no trusted authority signed it
+    "tls:certificate-expired",  # outside its validity period (at the world's virtual time)
+    "http:reset",  # a RST while waiting for the answer
+    "http:eof",  # the connection ended before the answer was complete
     "http:timeout",
-    "http:malformed",
-    "http:too-many-redirects",
-    "http:bad-redirect",
+    "http:malformed",  # bytes that are not an HTTP answer
+    "http:too-many-redirects",  # more than MAX_REDIRECTS redirects (a loop)
+    "http:bad-redirect",  # a redirect without a usable Location
 )
 MAX_REDIRECTS = 10
 CONNECTION_ATTEMPT_DELAY = 0.250  # RFC 8305 section 5: the recommended 250 ms
@@ -181,6 +207,8 @@ class FetchResult:
     history: tuple[Redirect, ...] = ()
     attempts: tuple[Attempt, ...] = ()
     final_url: str = ""
+    sni: str | None = None  # the server name on the wire (the outer one with ECH)
+    ech: bool = False  # whether the ClientHello was encrypted (ECH)
 
     @property
     def stage(self) -> str | None:
@@ -200,6 +228,18 @@ class _Exchange:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     tls_version: str | None = None
+
+
+class _Context:
+    """What a fetch (or a lookup, a traceroute) and everything it causes runs with."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __repr__(self) -> str:
+        return f"<context {self.what}>"
 
 
 class _StageFailure(Exception):
@@ -230,7 +270,7 @@ class Cancel:
 class Channel(Protocol):
     """A connection to one address, on which one request can be made."""
 
-    def request(self, request: bytes) -> Generator[Event, object, _Exchange]: ...
+    def request(self, request: bytes, *, ech=None) -> Generator[Event, object, _Exchange]: ...
 
     def abandon(self) -> None: ...
 
@@ -289,15 +329,16 @@ class _TCPChannel:
     def abandon(self) -> None:
         self.sock.reset()
 
-    def request(self, request: bytes) -> Generator[Event, object, _Exchange]:
+    def request(self, request: bytes, *, ech=None) -> Generator[Event, object, _Exchange]:
         """TLS if asked, then one HTTP request and its response.
 
         ``server_name`` is what the certificate must match: a host name (also sent as
-        SNI) or an address literal (not sent).
+        SNI) or an address literal (not sent). ``ech`` is the site's ECHConfig: the
+        ClientHello is then sealed inside an outer one that names its public name.
         """
         out = _Exchange()
         try:
-            session = (yield from self._handshake()) if self.secure else None
+            session = (yield from self._handshake(ech)) if self.secure else None
             if session is not None:
                 out.tls_version = session.version
                 self.sock.send(session.send(request))
@@ -321,17 +362,27 @@ class _TCPChannel:
             self.sock.abort()
             raise _StageFailure(*_broken(stage, exc, timeout)) from None
 
-    def _handshake(self):
+    def _handshake(self, ech=None):
         client, conn = self.client, self.sock
         internet = client.host.internet
         timeout = client.timeouts.tls
-        session = TLSClientSession(
-            client.ca.client_context(),
-            self.server_name,
-            client._tls_rng,
-            now=internet.epoch + internet.now,
+        context = (
+            client.ca.client_context(minimum_version=ssl.TLSVersion.TLSv1_3)
+            if ech is not None  # ECH's inner hello offers TLS 1.3 only
+            else client.ca.client_context()
         )
-        for segment in _split(session.start(), client.split_hello, self.server_name):
+        session = TLSClientSession(
+            context, self.server_name, client._tls_rng, now=internet.epoch + internet.now
+        )
+        hello = session.start()
+        if ech is not None:
+            hello = seal_client_hello(hello, ech, rng=client._tls_rng)
+        if client.hello_records is not None:
+            try:
+                hello = split_into_records(hello, client.hello_records)
+            except ValueError:
+                pass  # no server name to split at, or an offset past the end: one record
+        for segment in _split(hello, client.split_hello, self.server_name):
             conn.send(segment)  # each call leaves as its own TCP segment
         deadline = internet.now + timeout
         while not session.handshake_done:
@@ -339,7 +390,7 @@ class _TCPChannel:
             if not data:
                 conn.close()
                 raise _StageFailure(
-                    "tls:reset", "the server closed the connection during the TLS handshake"
+                    "tls:eof", "the connection ended (FIN) during the TLS handshake"
                 )
             try:
                 reply, _ = session.feed(data)
@@ -349,9 +400,9 @@ class _TCPChannel:
                 conn.close()
                 if exc.kind == "certificate":
                     raise _StageFailure(
-                        "tls:certificate", f"certificate verification failed: {exc}"
+                        f"tls:certificate-{exc.problem}", f"certificate verification failed: {exc}"
                     ) from None
-                raise _StageFailure("tls:reset", f"TLS handshake failed: {exc}") from None
+                raise _StageFailure("tls:handshake", f"TLS handshake failed: {exc}") from None
             if reply:
                 conn.send(reply)
         return session
@@ -382,7 +433,7 @@ class _TCPChannel:
             if reader.error and reader.started and "ended before" not in reader.error:
                 raise _StageFailure("http:malformed", reader.error)
             raise _StageFailure(
-                "http:reset", reader.error or "the connection ended before the HTTP answer came"
+                "http:eof", reader.error or "the connection ended before the HTTP answer came"
             )
         return reader.response
 
@@ -406,7 +457,7 @@ def _split(hello: bytes, at: int | str | None, sni: str | None) -> list[bytes]:
             return [hello]
         at = where + max(1, len(sni) // 2)
     if not 0 < at < len(hello):
-        raise ValueError(f"split_hello={at} is outside the {len(hello)}-byte ClientHello")
+        return [hello]  # an offset past the end of this hello: it leaves whole
     return [hello[:at], hello[at:]]
 
 
@@ -491,7 +542,10 @@ class Client:
 
     ``split_hello`` sends the TLS ClientHello in two TCP segments, split at that byte
     offset, or in the middle of the server name with ``"sni"`` (an evasion against
-    per-packet SNI filters, lesson 04).
+    per-packet SNI filters, lesson 04). ``hello_records`` cuts it into two TLS records
+    the same way (against censors that read one record only). A hello that has no server
+    name, or is shorter than the offset, leaves whole. With ``ech`` the client
+    uses Encrypted Client Hello where a site's HTTPS record offers it (lesson 04).
     """
 
     def __init__(
@@ -505,6 +559,8 @@ class Client:
         timeouts: Timeouts | None = None,
         dns_cache: bool = True,
         split_hello: int | str | None = None,
+        hello_records: int | str | None = None,
+        ech: bool = False,
         transport: Transport | None = None,
     ):
         self.host = host
@@ -522,6 +578,20 @@ class Client:
                     f"split_hello={split_hello!r}: expected a positive byte offset, 'sni' or None"
                 )
         self.split_hello = split_hello
+        if hello_records is not None and hello_records != "sni":
+            if (
+                isinstance(hello_records, bool)
+                or not isinstance(hello_records, int)
+                or hello_records < 1
+            ):
+                raise ValueError(
+                    f"hello_records={hello_records!r}: expected a positive byte offset, 'sni' "
+                    "or None"
+                )
+        self.hello_records = hello_records
+        if not isinstance(ech, bool):
+            raise TypeError(f"ech={ech!r}: expected True or False")
+        self.ech = ech
         self.transport = transport or TCPTransport()
         self._tcp = TCPStack.of(host)
         self._tls_rng = host.internet.rng(f"tls:{host.name}")
@@ -621,20 +691,32 @@ class Client:
             code = dns.rdatatype.from_text(rdtype)
         except dns.rdatatype.UnknownRdatatype:
             raise ValueError(f"rdtype {rdtype!r} is not a DNS record type such as 'A'") from None
-        if code not in (dns.rdatatype.A, dns.rdatatype.AAAA):
-            raise ValueError(f"rdtype {rdtype!r}: the simulated DNS serves 'A' and 'AAAA' only")
+        if code not in SERVED_TYPES:
+            raise ValueError(
+                f"rdtype {rdtype!r}: the simulated DNS serves 'A', 'AAAA' and 'HTTPS' only"
+            )
         internet = self.host.internet
-        with Recording(internet, self.host.name) as rec:
-            lookup = internet.run(self._lookup(name, code, wait=wait))
+        context = _Context(f"resolve {name}")
+        with Recording(internet, self.host.name, context=context) as rec:
+            lookup = internet.run(self._lookup(name, code, wait=wait), context=context)
         return replace(lookup, trace=rec.trace)
 
-    def fetch(self, url: str) -> FetchResult:
-        """Fetch ``url`` through the simulated network; returns a :class:`FetchResult`."""
+    def fetch(self, url: str, *, front: str | None = None) -> FetchResult:
+        """Fetch ``url`` through the simulated network; returns a :class:`FetchResult`.
+
+        ``front`` is *domain fronting* (lesson 04): connect to the addresses of that
+        other name, and name it in the SNI (and check its certificate), but ask for the
+        URL's host in the encrypted ``Host`` header. It works where one CDN serves both
+        names and routes by ``Host``; a censor sees only the front.
+        """
         parsed = _parse_url(url)
+        if front is not None:
+            front = normalize_name(front)
         internet = self.host.internet
         start = internet.now
-        with Recording(internet, self.host.name) as rec:
-            fields = internet.run(self._fetch(parsed))
+        context = _Context(f"fetch {url}")
+        with Recording(internet, self.host.name, context=context) as rec:
+            fields = internet.run(self._fetch(parsed, front), context=context)
         return FetchResult(url=url, started=start, trace=rec.trace, **fields)
 
     def traceroute(
@@ -661,12 +743,13 @@ class Client:
         )  # fmt: skip
 
     # -- the process ---------------------------------------------------------------------
-    def _fetch(self, url: _URL) -> Generator[Event, object, dict]:
+    def _fetch(self, url: _URL, front: str | None = None) -> Generator[Event, object, dict]:
         loop = self.host.internet.loop
         start = loop.now
         history: list[Redirect] = []
         while True:
-            step = yield from self._fetch_one(url)
+            step = yield from self._fetch_one(url, front)
+            front = None  # a redirect goes where it says
             status = step["status"]
             location = step["headers"].get("location") if step["failure"] is None else None
             if step["failure"] is not None or status is None or not 300 <= status < 400:
@@ -696,7 +779,7 @@ class Client:
         )
         return step
 
-    def _fetch_one(self, url: _URL) -> Generator[Event, object, dict]:
+    def _fetch_one(self, url: _URL, front: str | None = None) -> Generator[Event, object, dict]:
         result = dict(
             ok=False,
             status=None,
@@ -708,11 +791,18 @@ class Client:
             dns=None,
             tls_version=None,
             attempts=(),
+            sni=None,
+            ech=False,
         )
+        loop = self.host.internet.loop
+        https_record = None
+        if self.ech and url.secure and not url.literal and front is None:
+            # browsers ask for the HTTPS record beside the addresses (RFC 9460)
+            https_record = loop.process(self._lookup(url.host, dns.rdatatype.HTTPS))
         if url.literal:
             addresses: tuple[IPAddress, ...] = (ipaddress.ip_address(url.host),)
         else:
-            lookup = yield from self._lookup_addresses(url.host)
+            lookup = yield from self._lookup_addresses(front or url.host)
             result["dns"] = lookup
             if lookup.failure:
                 result.update(failure=lookup.failure, detail=lookup.detail or _dns_detail(lookup))
@@ -727,14 +817,23 @@ class Client:
             )
             return result
         request = request_bytes("GET", url.path, url.host_header)
+        ech = None
+        if https_record is not None:
+            if not https_record.triggered:
+                yield https_record
+            ech = _ech_config(https_record.value)
+        tls_name = front or url.host
         try:
-            channel, attempts = yield from self._connect(_interleave(usable), url)
+            channel, attempts = yield from self._connect(_interleave(usable), url, tls_name)
         except _StageFailure as exc:
             result.update(failure=exc.failure, detail=exc.detail, attempts=exc.attempts)
             return result
         winner = next(a for a in attempts if a.failure is None)
         result.update(address=winner.address, attempts=tuple(attempts))
-        exchange = yield from channel.request(request)
+        if url.secure:
+            sni = None if url.literal and front is None else tls_name
+            result.update(sni=ech.public_name if ech is not None else sni, ech=ech is not None)
+        exchange = yield from channel.request(request, ech=ech)
         result.update(
             status=exchange.status,
             failure=exchange.failure,
@@ -750,7 +849,7 @@ class Client:
             return True
         return any(a.version == address.version for a in self.host.addresses)
 
-    def _connect(self, addresses: list[IPAddress], url: _URL):
+    def _connect(self, addresses: list[IPAddress], url: _URL, tls_name: str):
         """Happy Eyeballs (RFC 8305 section 5): staggered attempts, the first to connect
         wins and the others are abandoned. Returns ``(channel, attempts)``; raises
         :class:`_StageFailure` when every attempt failed."""
@@ -763,7 +862,7 @@ class Client:
         def attempt(record: dict):
             try:
                 channel = yield from transport.open(
-                    self, record["address"], url.port, url.host, url.secure, record["cancel"]
+                    self, record["address"], url.port, tls_name, url.secure, record["cancel"]
                 )
             except _StageFailure as exc:
                 record.update(ended=loop.now, failure=exc.failure, detail=exc.detail)
@@ -932,13 +1031,11 @@ class Client:
         )
         try:
             channel = yield from self.transport.open(self, address, 443, doh_name, True, Cancel())
+            exchange = yield from channel.request(request)
         except _StageFailure as exc:
-            kind = "dns:timeout" if exc.failure.endswith("timeout") else "dns:refused"
-            detail = f"DNS over HTTPS to {address}: {exc.failure} ({exc.detail})"
-            return DNSLookup(name, rdtext, server, None, (), None, kind, detail=detail)
-        exchange = yield from channel.request(request)
+            exchange = _Exchange(exc.failure, exc.detail)
         if exchange.failure is not None:
-            kind = "dns:timeout" if exchange.failure.endswith("timeout") else "dns:refused"
+            kind = _doh_failure(exchange.failure)
             detail = f"DNS over HTTPS to {address}: {exchange.failure} ({exchange.detail})"
             return DNSLookup(name, rdtext, server, None, (), None, kind, detail=detail)
         if exchange.status != 200:
@@ -948,7 +1045,7 @@ class Client:
             message = parse_dns(exchange.body)
         except MalformedPacket as exc:
             detail = f"DNS over HTTPS answer is not DNS: {exc}"
-            return DNSLookup(name, rdtext, server, None, (), None, "dns:refused", detail=detail)
+            return DNSLookup(name, rdtext, server, None, (), None, "dns:bad-answer", detail=detail)
         rcode, addrs, ttl = _answer_ttl(message, rdtype)
         return DNSLookup(
             name,
@@ -960,6 +1057,34 @@ class Client:
             failure_for_rcode(rcode, addrs),
             message=message,
         )
+
+
+def _ech_config(lookup: DNSLookup):
+    """The first ECHConfig of an HTTPS record lookup, or None (no record, no ech key)."""
+    if lookup.failure or not lookup.addresses:
+        return None
+    for record in lookup.addresses:
+        param = getattr(record, "params", {}).get(dns.rdtypes.svcbbase.ParamKey.ECH)
+        if param is None:
+            continue
+        try:
+            configs = parse_ech_config_list(param.ech)
+        except ValueError:
+            continue  # a list we cannot read: connect without ECH, as browsers do
+        if configs:
+            return configs[0]
+    return None
+
+
+def _doh_failure(failure: str) -> str:
+    """A DoH transport failure as a ``dns:`` one: what broke the connection to the
+    DoH server (a timeout, a reset, an early end, a certificate)."""
+    outcome = failure.split(":", 1)[1]
+    if outcome == "refused":
+        return "dns:reset"  # a RST in answer to the SYN: the DoH server is unreachable
+    if outcome in ("reset", "eof", "timeout") or outcome.startswith("certificate-"):
+        return f"dns:{outcome}"
+    return "dns:bad-answer"
 
 
 def _merge(name: str, six: DNSLookup | None, four: DNSLookup) -> DNSLookup:
@@ -1117,11 +1242,12 @@ def _run_traceroute(
     if port is None:
         port = (80 if payload == "http" else 443) if proto == "tcp" else 33434
     internet = client.host.internet
-    with Recording(internet, client.host.name) as rec:
+    context = _Context(f"traceroute {target}")
+    with Recording(internet, client.host.name, context=context) as rec:
         if address is None:
             versions = _IP_VERSIONS[client.ip_version]
             rdtype = dns.rdatatype.AAAA if versions[0] == 6 else dns.rdatatype.A
-            lookup = internet.run(client._lookup(name, rdtype))
+            lookup = internet.run(client._lookup(name, rdtype), context=context)
             if lookup.failure or not lookup.addresses:
                 return TracerouteResult(
                     target, None, proto, port, data, (),
@@ -1129,7 +1255,8 @@ def _run_traceroute(
                     trace=rec.trace,
                 )  # fmt: skip
             address = lookup.addresses[0]
-        hops, note = internet.run(_probes(client, address, proto, port, data, max_ttl, timeout))
+        probes = _probes(client, address, proto, port, data, max_ttl, timeout)
+        hops, note = internet.run(probes, context=context)
     return TracerouteResult(target, address, proto, port, data, tuple(hops), note, rec.trace)
 
 

@@ -24,7 +24,60 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from censorsim.core.net import Internet, Network
 
-__all__ = ["is_bogon", "network_of", "SIMULATED_PUBLIC"]
+__all__ = ["is_bogon", "network_of", "SIMULATED_PUBLIC", "OONI_FAILURES", "ooni_failure"]
+
+#: Each ``stage:outcome`` failure of the simulator, as OONI Probe names it (ooni/spec,
+#: data-formats/df-007-errors.md, the failures of ooni/probe-engine). OONI names what
+#: happened, not the stage: a reset is ``connection_reset`` in TCP, TLS or HTTP alike;
+#: the stage is its ``failed_operation`` (``connect``, ``tls_handshake``, ``http_round_trip``
+#: ...). Redirect failures have no name of their own in OONI's list: Go's HTTP client
+#: reports them, and OONI wraps such messages as ``unknown_failure: ...``.
+OONI_FAILURES = {
+    "dns:nxdomain": "dns_nxdomain_error",
+    "dns:no-answer": "dns_no_answer",
+    "dns:refused": "dns_refused_error",
+    "dns:servfail": "dns_servfail_error",
+    "dns:bad-answer": "dns_server_misbehaving",
+    "dns:timeout": "generic_timeout_error",
+    "dns:reset": "connection_reset",
+    "dns:eof": "eof_error",
+    "dns:certificate-hostname": "ssl_invalid_hostname",
+    "dns:certificate-authority": "ssl_unknown_authority",
+    "dns:certificate-expired": "ssl_invalid_certificate",
+    "tcp:timeout": "generic_timeout_error",
+    "tcp:refused": "connection_refused",
+    "tcp:reset": "connection_reset",
+    "tls:reset": "connection_reset",
+    "tls:eof": "eof_error",
+    "tls:timeout": "generic_timeout_error",
+    "tls:handshake": "ssl_failed_handshake",
+    "tls:certificate-hostname": "ssl_invalid_hostname",
+    "tls:certificate-authority": "ssl_unknown_authority",
+    "tls:certificate-expired": "ssl_invalid_certificate",
+    "http:reset": "connection_reset",
+    "http:eof": "eof_error",
+    "http:timeout": "generic_timeout_error",
+    "http:malformed": "unknown_failure: malformed HTTP response",
+    "http:too-many-redirects": "unknown_failure: stopped after 10 redirects",
+    "http:bad-redirect": "unknown_failure: unsupported redirect location",
+}
+
+
+def ooni_failure(failure: str | None) -> str | None:
+    """OONI's name for a simulator failure (None for None).
+
+    >>> ooni_failure("tls:reset"), ooni_failure("dns:no-answer"), ooni_failure(None)
+    ('connection_reset', 'dns_no_answer', None)
+    """
+    if failure is None:
+        return None
+    try:
+        return OONI_FAILURES[failure]
+    except KeyError:
+        raise ValueError(
+            f"{failure!r} is not a failure of the simulator; see censorsim.FAILURES"
+        ) from None
+
 
 # Special-purpose ranges (RFC 6890 and its updates) that never carry public web sites.
 _BOGONS = tuple(

@@ -11,16 +11,30 @@ DNS (resolver)      NXDomainOnQName                ``dns:nxdomain``
 DNS (resolver)      RefuseOnQName                  ``dns:refused``
 DNS (resolver)      IgnoreOnQName                  ``dns:timeout``
 DNS (resolver)      SinkholeOnQName                a useless address (``tcp:refused``...)
-DNS (resolver)      BlockpageOnQName               the block page (451, or ``tls:certificate``)
+DNS (resolver)      BlockpageOnQName               the block page (451), or on https
+                                                   ``tls:certificate-hostname``
 DNS (on path)       SpoofDNSOnQName                a forged address, the real one too late
-DNS (on path)       DropDNSOnQName                 ``dns:timeout``
+DNS (on path)       SpoofNXDomainOnQName           ``dns:nxdomain``, the real answer too late
+DNS (on path)       DropDNSOnQName                 ``dns:timeout`` (or ``dns:servfail``
+                                                   when the ISP's resolver asks upstream)
 IP                  DropOnIP                       ``tcp:timeout``
 IP                  ResetOnIP                      ``tcp:refused``
+IP                  BlockpageOnIP                  the block page (451), or on https
+                                                   ``tls:certificate-hostname``
+IP                  ThrottleOnIP                   a slow page, for every site on the address
 TLS                 DropOnSNI                      ``tls:timeout``
 TLS                 ResetOnSNI                     ``tls:reset``
+TLS                 CloseOnSNI                     ``tls:eof``
 TLS                 ThrottleOnSNI                  a slow page
+TLS                 DropOnECH                      ``tls:timeout`` for hellos carrying ECH
+TLS                 ResetOnECH                     ``tls:reset`` for hellos carrying ECH
 HTTP                BlockpageOnHost                a 451 block page (plaintext HTTP only)
+HTTP                ResetOnHost                    ``http:reset``
+HTTP                DropOnHost                     ``http:timeout``
+HTTP                CloseOnHost                    ``http:eof``
 =================== ============================== =========================================
+
+``RULES`` lists them by layer; each module's ``__all__`` is the one list of its names.
 """
 
 from censorsim.censors import dns, engine, http, ip, sni

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from censorsim.blocklist import Blocklist
 from censorsim.censors.engine import Flow, ResolverRule, Rule
 from censorsim.wire import Packet
@@ -74,3 +76,10 @@ def resets(packet: Packet, flow: Flow) -> tuple[Packet, Packet]:
         window=0,
     )
     return to_sender, to_receiver
+
+
+def closes(packet: Packet, flow: Flow) -> tuple[Packet, Packet]:
+    """A forged FIN to ``packet``'s sender (the other end seems to close the connection:
+    an early end of stream, OONI's ``eof_error``) and a RST to its receiver."""
+    to_sender, to_receiver = resets(packet, flow)
+    return replace(to_sender, flags="FA", window=65535), to_receiver

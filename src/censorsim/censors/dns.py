@@ -55,6 +55,7 @@ __all__ = [
     "BlockpageOnQName",
     "IgnoreOnQName",
     "SpoofDNSOnQName",
+    "SpoofNXDomainOnQName",
     "DropDNSOnQName",
 ]
 
@@ -227,6 +228,35 @@ class SpoofDNSOnQName(ListRule):
             inject=(reply,),
             rule=repr(self),
             reason=f"query name {qname!r} matches {entry!r}: forged answer sent first",
+        )
+
+
+class SpoofNXDomainOnQName(ListRule):
+    """On the path: answer matching DNS queries with a forged NXDOMAIN, first.
+
+    The same race as :class:`SpoofDNSOnQName`, but the lie is "no such name" (with an SOA
+    whose minimum, ``ttl``, keeps it in caches). The real answer still arrives later.
+    """
+
+    holds = "names"
+
+    def __init__(self, blocklist: Blocklist, *, ttl: int = 60):
+        super().__init__(blocklist)
+        self.ttl = _check_ttl(ttl)
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        packet = observation.packet
+        hit = _listed_query(packet, self.blocklist)
+        if hit is None:
+            return None
+        query, qname, entry = hit
+        forged = make_answer(query, dns.rcode.NXDOMAIN, negative_ttl=self.ttl)
+        return Verdict(
+            "spoof",
+            forward=True,
+            inject=(packet.reply(payload=dns_to_wire(forged)),),
+            rule=repr(self),
+            reason=f"query name {qname!r} matches {entry!r}: forged NXDOMAIN sent first",
         )
 
 

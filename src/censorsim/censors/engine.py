@@ -23,6 +23,12 @@ the same fate without being parsed again.
   censor keeps the client's stream per flow and reads it whole. Keeping that state on
   the flow, not on the rule, is what makes it work (ooni/netem's SNI rules once missed
   split ClientHellos because state lived on the rule).
+* ``read_records``: a ClientHello may also be cut into several *TLS records*, which a
+  client is free to do (RFC 8446 5.1). Some DPI boxes gather the handshake across records
+  (``"all"``, the default here); others read the first record only (``"first"``), and a
+  hello whose server name falls in the second record passes them. Both kinds were found
+  in deployed censors (the GFW reassembles; several commercial boxes did not; Niere et al.,
+  "Transport Layer Obscurity", 2023).
 * Bad input never crashes the censor: a rule that cannot parse what it reads raises
   ``ValueError`` (``MalformedPacket``), and the engine answers with an explicit verdict,
   ``on_malformed``: ``"pass"`` (the default; what most middleboxes do) or ``"drop"``.
@@ -41,7 +47,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from censorsim.core.net import Verdict
+from censorsim.core.net import Verdict, _akey
 from censorsim.wire import Packet
 
 __all__ = ["CensorEngine", "Flow", "Verdict", "Rule", "Observation", "ResolverRule"]
@@ -67,9 +73,13 @@ class Flow:
     verdict: Verdict | None = None  # a remembered decision (drop, reset, throttle)
     throttle_free_at: dict = field(default_factory=dict)  # direction -> time the link frees
     packets: int = 0
+    client_key: tuple = ()  # the client's (address key, port): compared for every packet
+
+    def __post_init__(self) -> None:
+        self.client_key = (_akey(self.client[0]), self.client[1])
 
     def from_client(self, packet: Packet) -> bool:
-        return (packet.src, packet.sport) == self.client
+        return packet.sport == self.client_key[1] and _akey(packet.src) == self.client_key[0]
 
     def __repr__(self) -> str:
         c = f"{self.client[0]}:{self.client[1]}"
@@ -92,11 +102,12 @@ class Observation:
     flow: Flow
     data: bytes
     now: float
+    read_records: str = "all"
 
     @property
     def from_client(self) -> bool:
         """Whether the packet comes from the side that opened the flow."""
-        return (self.packet.src, self.packet.sport) == self.flow.client
+        return self.flow.from_client(self.packet)
 
 
 class Rule:
@@ -137,9 +148,15 @@ class CensorEngine:
     """
 
     def __init__(
-        self, name: str = "censor", *, reassemble: bool = False, on_malformed: str = "pass"
+        self,
+        name: str = "censor",
+        *,
+        reassemble: bool = False,
+        on_malformed: str = "pass",
+        read_records: str = "all",
     ):
         self.name = name
+        self.read_records = read_records
         self.rules: list = []
         self.packet_rules: list[Rule] = []
         self.resolver_rules: list[ResolverRule] = []
@@ -158,6 +175,16 @@ class CensorEngine:
         if not isinstance(value, bool):
             raise TypeError(f"reassemble={value!r}: expected True or False")
         self._reassemble = value
+
+    @property
+    def read_records(self) -> str:
+        return self._read_records
+
+    @read_records.setter
+    def read_records(self, value: str) -> None:
+        if value not in ("all", "first"):
+            raise ValueError(f"read_records={value!r}: expected 'all' or 'first'")
+        self._read_records = value
 
     @property
     def on_malformed(self) -> str:
@@ -186,6 +213,8 @@ class CensorEngine:
                 f"{rule!r} has no address and {self.name!r} has no block-page server: "
                 "give the rule an address"
             )
+        if getattr(rule, "needs_blockpage", False) and hasattr(rule, "default_addresses"):
+            rule.default_addresses = tuple(self.blockpage_addresses)
         self.rules.append(rule)
         self._split()
         return rule
@@ -233,7 +262,7 @@ class CensorEngine:
             data = bytes(flow.client_stream) if packet.payload else b""
         else:
             data = packet.payload
-        observation = Observation(packet, direction, flow, data, now)
+        observation = Observation(packet, direction, flow, data, now, self._read_records)
         for rule in self.packet_rules:
             try:
                 verdict = rule.inspect(observation)
@@ -253,9 +282,22 @@ class CensorEngine:
                 return verdict
         return None
 
-    def _replay(self, remembered: Verdict, packet: Packet, flow: Flow, now: float) -> Verdict:
+    def _replay(
+        self, remembered: Verdict, packet: Packet, flow: Flow, now: float
+    ) -> Verdict | None:
         if remembered.action == "throttle":
             return self._throttle(remembered, packet, flow, now, remembered=True)
+        if remembered.action == "redirect":  # the flow goes on to where it was sent
+            if not flow.from_client(packet):
+                return None
+            return Verdict(
+                "redirect",
+                forward=True,
+                redirect=remembered.redirect,
+                rule=remembered.rule,
+                reason=remembered.reason,
+                remembered=True,
+            )
         return Verdict(
             "drop",
             forward=False,
@@ -287,16 +329,23 @@ class CensorEngine:
         )
 
     # -- flows ---------------------------------------------------------------------------
+    @staticmethod
+    def flow_key(packet: Packet) -> tuple:
+        """The key of ``packet``'s flow in :attr:`flows` (the same both ways)."""
+        ka = (_akey(packet.src), packet.sport)
+        kb = (_akey(packet.dst), packet.dport)
+        return (packet.proto, *ka, *kb) if ka <= kb else (packet.proto, *kb, *ka)
+
     def _flow(self, packet: Packet, now: float) -> Flow:
-        a = (packet.src, packet.sport)
-        b = (packet.dst, packet.dport)
-        key = (packet.proto, a, b) if a <= b else (packet.proto, b, a)
+        key = self.flow_key(packet)
         flows = self.flows
         flow = flows.get(key)
         if flow is not None and packet.flags == "S" and flow.client_isn not in (None, packet.seq):
             flow = None  # a new connection reusing the same ports
         if flow is None:
             self._expire(now)
+            a = (packet.src, packet.sport)
+            b = (packet.dst, packet.dport)
             if packet.proto == "tcp" and "S" in packet.flags and "A" in packet.flags:
                 flow = Flow(packet.proto, b, a, now)  # we met the SYN-ACK first
             else:

@@ -3,14 +3,25 @@
 Theory of operation
 -------------------
 A plaintext HTTP request names its site in the ``Host`` header. A transparent proxy or
-DPI box reads it, drops the request, and answers in the server's place with a block page
-(Movistar used HTTP transparent proxies for the Catalan referendum sites in 2017; OONI
-relay, listas.sindominio.net, Oct 2017). Movistar shows HTTP 451 before football matches
-in 2025/26 (case facts). Over HTTPS the same box sees no Host header at all: that is
-why censors moved to SNI.
+DPI box reads it and, when the name is listed, stops the request in one of four ways:
 
-* :class:`BlockpageOnHost`: answer the request with a block page (``451`` by default)
-  that seems to come from the server, close the connection, and reset the server's side.
+* :class:`BlockpageOnHost` answers in the server's place with a block page (``451`` by
+  default, RFC 7725), closes the connection, and resets the server's side. Movistar used
+  HTTP transparent proxies for the Catalan referendum sites in 2017 (OONI relay,
+  listas.sindominio.net, Oct 2017), and shows HTTP 451 before football matches in 2025/26
+  (case facts, section 1). Status, headers and page are configurable, down to a bare
+  status line, since block pages differ and OONI's comparison of headers must meet both;
+* :class:`ResetOnHost` forges RSTs to both ends (``http:reset``; OONI:
+  ``connection_reset``), as China's firewall does for listed keywords (Clayton, Murdoch
+  and Watson, "Ignoring the Great Firewall of China", PET 2006) and as Spanish ISPs did
+  for womenonweb.org in 2020 (case facts, section 5: magma, 5 May 2020);
+* :class:`DropOnHost` drops the request and the rest of the flow (``http:timeout``; OONI:
+  ``generic_timeout_error``);
+* :class:`CloseOnHost` ends the connection with a forged FIN, which the client reads as
+  the server closing early (``http:eof``; OONI: ``eof_error``, ooni/spec df-007).
+
+Over HTTPS the same box sees no Host header at all: that is why censors moved to SNI
+(:mod:`censorsim.censors.sni`).
 """
 
 from __future__ import annotations
@@ -18,12 +29,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from censorsim.blocklist import Blocklist
-from censorsim.censors._base import ListRule, resets
+from censorsim.censors._base import ListRule, closes, resets
 from censorsim.censors.engine import Observation, Verdict
 from censorsim.protocols.http import response_bytes
 from censorsim.wire import Incomplete, MalformedPacket, extract_host
 
-__all__ = ["BlockpageOnHost"]
+__all__ = ["BlockpageOnHost", "ResetOnHost", "DropOnHost", "CloseOnHost"]
 
 _DEFAULT_PAGE = (
     "<!doctype html>\n<html><head><title>Blocked</title></head>\n"
@@ -32,23 +43,12 @@ _DEFAULT_PAGE = (
 )
 
 
-class BlockpageOnHost(ListRule):
-    """Answer plaintext HTTP requests for listed hosts with a block page."""
-
+class _HostRule(ListRule):
     holds = "names"
 
-    def __init__(self, blocklist: Blocklist, status: int = 451, body: str = _DEFAULT_PAGE):
-        super().__init__(blocklist)
-        if not isinstance(status, int) or not 100 <= status <= 599:
-            raise ValueError(f"status={status!r}: expected an HTTP status code from 100 to 599")
-        self.status = status
-        self.body = body.encode()
-
-    def _args(self) -> str:
-        return f", status={self.status}"
-
-    def inspect(self, observation: Observation) -> Verdict | None:
-        packet, flow = observation.packet, observation.flow
+    def _hit(self, observation: Observation) -> str | None:
+        """The reason when the request in this packet names a listed host, else None."""
+        packet = observation.packet
         if packet.proto != "tcp" or not packet.payload or not observation.from_client:
             return None
         data = observation.data
@@ -64,16 +64,86 @@ class BlockpageOnHost(ListRule):
             entry = self.blocklist.match(host)
         except ValueError as exc:
             raise MalformedPacket(f"Host {host!r} is not a host name: {exc}") from None
-        if entry is None:
+        return None if entry is None else f"Host {host!r} matches {entry!r}"
+
+
+class BlockpageOnHost(_HostRule):
+    """Answer plaintext HTTP requests for listed hosts with a block page.
+
+    ``status`` (451 by default), ``headers`` (added to ``Server: censor``; give
+    ``server=None`` for none at all) and ``body`` make the page.
+    """
+
+    def __init__(
+        self,
+        blocklist: Blocklist,
+        status: int = 451,
+        body: str = _DEFAULT_PAGE,
+        *,
+        headers: dict[str, str] | None = None,
+        server: str | None = "censor",
+    ):
+        super().__init__(blocklist)
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            raise ValueError(f"status={status!r}: expected an HTTP status code from 100 to 599")
+        if not isinstance(body, str):
+            raise TypeError(f"body={body!r}: expected the page as a str")
+        self.status = status
+        self.body = body.encode()
+        self.headers = dict(headers or {})
+        self.server = server
+
+    def _args(self) -> str:
+        return f", status={self.status}"
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
+        if reason is None:
             return None
-        page = response_bytes(self.status, self.body, server="censor")
-        to_client, to_server = resets(packet, flow)
+        page = response_bytes(self.status, self.body, self.headers, server=self.server)
+        to_client, to_server = resets(observation.packet, observation.flow)
         answer = replace(to_client, payload=page, flags="FPA", window=65535)
         return Verdict(
             "blockpage",
             forward=False,
             inject=(answer, to_server),
             rule=repr(self),
-            reason=f"Host {host!r} matches {entry!r}",
+            reason=reason,
             keep=True,
+        )
+
+
+class ResetOnHost(_HostRule):
+    """Reset connections whose HTTP request names a listed host (RSTs both ways)."""
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
+        if reason is None:
+            return None
+        inject = resets(observation.packet, observation.flow)
+        return Verdict(
+            "reset", forward=False, inject=inject, rule=repr(self), reason=reason, keep=True
+        )
+
+
+class DropOnHost(_HostRule):
+    """Drop HTTP requests that name a listed host, and the rest of their flow."""
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
+        if reason is None:
+            return None
+        return Verdict("drop", forward=False, rule=repr(self), reason=reason, keep=True)
+
+
+class CloseOnHost(_HostRule):
+    """End connections whose HTTP request names a listed host with a forged FIN."""
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
+        if reason is None:
+            return None
+        inject = closes(observation.packet, observation.flow)
+        return Verdict(
+            "close", forward=False, inject=inject, rule=repr(self), reason=reason, keep=True
         )

@@ -15,6 +15,16 @@ same at larger scale (see the case facts of lesson 03).
 * :class:`ResetOnIP` answers a SYN to a listed address with a forged RST, so the client
   reports ``tcp:refused`` at once, exactly as if nothing listened on the port: the client
   cannot tell the two apart. An established connection gets RSTs in both directions.
+* :class:`ThrottleOnIP` lets traffic to or from a listed address through at a low rate
+  (a traffic shaper keyed on the IP header: it needs no parsing, and slows every site on
+  the address, as lesson 04 contrasts with throttling by SNI).
+* :class:`BlockpageOnIP` sends connections to a listed address to the ISP's block-page
+  server instead (destination NAT at the router). Over plain HTTP the user sees the
+  notice (HTTP 451); over HTTPS the block-page server cannot show a certificate for the
+  site, so the browser stops at a certificate error (``tls:certificate``). In the
+  2025/26 season Movistar showed an HTTP 451 page for the blocked addresses early on
+  match days and switched to dropping (a blackhole) at kick-off (case facts, section 1:
+  revistacloud.com and vandal.elespanol.com, Aug 2025).
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from censorsim.censors._base import ListRule, resets
 from censorsim.censors.engine import Observation, Verdict
 from censorsim.wire import Packet
 
-__all__ = ["DropOnIP", "ResetOnIP"]
+__all__ = ["DropOnIP", "ResetOnIP", "BlockpageOnIP", "ThrottleOnIP"]
 
 
 class _IPRule(ListRule):
@@ -73,4 +83,70 @@ class ResetOnIP(_IPRule):
             rule=repr(self),
             reason=reason,
             keep=True,
+        )
+
+
+class BlockpageOnIP(_IPRule):
+    """Send connections to a listed address to a block-page server (destination NAT).
+
+    Without ``address`` the ISP's own block-page server is used (the world sets it). Only
+    packets *to* a listed address are redirected; a listed address of the other IP
+    version than the block page's is dropped.
+    """
+
+    def __init__(self, blocklist, address=None):
+        super().__init__(blocklist)
+        from censorsim.censors.dns import _addresses
+
+        self.addresses = () if address is None else _addresses(address, "block page address")
+        self.default_addresses: tuple = ()  # the engine's block-page server, set by add()
+
+    @property
+    def needs_blockpage(self) -> bool:
+        return not self.addresses
+
+    def _args(self) -> str:
+        return f", address={[str(a) for a in self.addresses]}" if self.addresses else ""
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        packet = observation.packet
+        entry = self.blocklist.match(packet.dst)
+        if entry is None or packet.proto != "tcp":
+            return None
+        reason = f"destination {packet.dst} matches {entry!r}"
+        target = next(
+            (a for a in self.addresses or self.default_addresses if a.version == packet.version),
+            None,
+        )
+        if target is None:
+            reason += f"; no IPv{packet.version} block page, so dropped"
+            return Verdict("drop", forward=False, rule=repr(self), reason=reason, keep=True)
+        return Verdict(
+            "redirect",
+            forward=True,
+            redirect=target,
+            rule=repr(self),
+            reason=f"{reason}: sent to the block page at {target}",
+            keep=True,
+        )
+
+
+class ThrottleOnIP(_IPRule):
+    """Slow every flow to or from a listed address to ``rate`` bits/s (shaping)."""
+
+    def __init__(self, blocklist, rate: float = 128_000):
+        super().__init__(blocklist)
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e12:
+            raise ValueError(f"rate={rate!r}: expected a positive number of bits per second")
+        self.rate = float(rate)
+
+    def _args(self) -> str:
+        return f", rate={self.rate:g}"
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation.packet)
+        if reason is None:
+            return None
+        return Verdict(
+            "throttle", forward=True, rate=self.rate, rule=repr(self), reason=reason, keep=True
         )

@@ -18,17 +18,44 @@ outer one, which is why rightsholders turned to IP blocking.
 
 * :class:`DropOnSNI`: drop the ClientHello and the rest of the flow (``tls:timeout``);
 * :class:`ResetOnSNI`: drop it and forge RSTs to both ends (``tls:reset``);
-* :class:`ThrottleOnSNI`: let the flow through at a low rate (shaping).
+* :class:`ThrottleOnSNI`: let the flow through at a low rate (shaping);
+* :class:`CloseOnSNI`: drop it and end the connection with a forged FIN, which the
+  client reads as the server closing during the handshake (``tls:eof``; OONI's
+  ``eof_error``, ooni/spec df-007).
+
+Encrypted Client Hello takes the real name out of sight, but not the fact that it is
+there: the outer hello carries an ``encrypted_client_hello`` extension and names the
+CDN's public name. :class:`DropOnECH` and :class:`ResetOnECH` act on that: any hello with
+the extension, or (given a list) only those whose outer name is listed. Russia's
+censors have dropped connections whose ClientHello carries ECH with Cloudflare's outer
+name ``cloudflare-ech.com`` since 5-6 November 2024 (net4people/bbs issue 417; ntc.party
+thread 12837; case facts, section 5); China's firewall dropped every hello with the
+earlier ESNI extension from 29 July 2020 (gfw.report; case facts, section 5), the same
+move against an older design.
 """
 
 from __future__ import annotations
 
 from censorsim.blocklist import Blocklist
-from censorsim.censors._base import ListRule, resets
-from censorsim.censors.engine import Observation, Verdict
-from censorsim.wire import Incomplete, MalformedPacket, extract_sni
+from censorsim.censors._base import ListRule, closes, resets
+from censorsim.censors.engine import Observation, Rule, Verdict
+from censorsim.wire import (
+    Incomplete,
+    MalformedPacket,
+    extract_sni,
+    first_record,
+    parse_client_hello,
+)
 
-__all__ = ["DropOnSNI", "ResetOnSNI", "ThrottleOnSNI", "sni_of"]
+__all__ = [
+    "DropOnSNI",
+    "ResetOnSNI",
+    "ThrottleOnSNI",
+    "CloseOnSNI",
+    "DropOnECH",
+    "ResetOnECH",
+    "sni_of",
+]
 
 _TLS_HANDSHAKE = 0x16
 
@@ -41,6 +68,8 @@ def sni_of(observation: Observation) -> str | None:
     data = observation.data
     if not data or data[0] != _TLS_HANDSHAKE:
         return None  # not the start of a TLS stream (or the second half of a split one)
+    if observation.read_records == "first":
+        data = first_record(data)
     try:
         return extract_sni(data)
     except Incomplete:
@@ -89,7 +118,7 @@ class ThrottleOnSNI(_SNIRule):
 
     def __init__(self, blocklist: Blocklist, rate: float = 128_000):
         super().__init__(blocklist)
-        if not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0:
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e12:
             raise ValueError(f"rate={rate!r}: expected a positive number of bits per second")
         self.rate = float(rate)
 
@@ -102,4 +131,78 @@ class ThrottleOnSNI(_SNIRule):
             return None
         return Verdict(
             "throttle", forward=True, rate=self.rate, rule=repr(self), reason=reason, keep=True
+        )
+
+
+class CloseOnSNI(_SNIRule):
+    """End a connection whose ClientHello names a listed server with a forged FIN."""
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
+        if reason is None:
+            return None
+        inject = closes(observation.packet, observation.flow)
+        return Verdict(
+            "close", forward=False, inject=inject, rule=repr(self), reason=reason, keep=True
+        )
+
+
+class _ECHRule(Rule):
+    """Triggered by a ClientHello that carries an ``encrypted_client_hello`` extension
+    (and, with ``outer``, whose outer server name is listed)."""
+
+    def __init__(self, outer: Blocklist | None = None):
+        if outer is not None and not isinstance(outer, Blocklist):
+            raise TypeError(
+                f"{type(self).__name__}(outer=...) takes a Blocklist of outer names or None, "
+                f"got {outer!r}"
+            )
+        self.outer = outer
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({'' if self.outer is None else repr(self.outer)})"
+
+    def _hit(self, observation: Observation) -> str | None:
+        packet = observation.packet
+        if packet.proto != "tcp" or not packet.payload or not observation.from_client:
+            return None
+        data = observation.data
+        if not data or data[0] != _TLS_HANDSHAKE:
+            return None
+        if observation.read_records == "first":
+            data = first_record(data)
+        try:
+            hello = parse_client_hello(data)
+        except Incomplete:
+            return None
+        if not hello.ech:
+            return None
+        if self.outer is not None:
+            entry = self.outer.match(hello.sni) if hello.sni else None
+            if entry is None:
+                return None
+            return f"ClientHello carries ECH, outer SNI {hello.sni!r} matches {entry!r}"
+        return f"ClientHello carries ECH (outer SNI {hello.sni!r})"
+
+
+class DropOnECH(_ECHRule):
+    """Drop connections whose ClientHello carries ECH (with ``outer``: listed outer names)."""
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
+        if reason is None:
+            return None
+        return Verdict("drop", forward=False, rule=repr(self), reason=reason, keep=True)
+
+
+class ResetOnECH(_ECHRule):
+    """Reset connections whose ClientHello carries ECH (RSTs both ways)."""
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        reason = self._hit(observation)
+        if reason is None:
+            return None
+        inject = resets(observation.packet, observation.flow)
+        return Verdict(
+            "reset", forward=False, inject=inject, rule=repr(self), reason=reason, keep=True
         )

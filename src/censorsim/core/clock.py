@@ -7,6 +7,12 @@ to cross a link is an entry in a heap, due 0.010 virtual seconds later, and a 15
 connect timeout costs no real time at all. Times are kept on a nanosecond grid and ties
 are broken by insertion order, so the same program always runs the same way.
 
+Every scheduled call carries the *context* that was current when it was scheduled, and
+runs with it: a fetch runs in a context of its own, and everything it causes (the
+packets it sends, the servers' answers, their timers, a resolver's questions upstream)
+inherits it, so a trace can keep the events a fetch caused and leave out the leftovers
+of earlier ones (a server still retransmitting to a client that gave up).
+
 Protocol code is written in two styles, both driven by the loop:
 
 * callbacks (servers, TCP): ``loop.call_later(delay, fn, *args)``;
@@ -53,10 +59,11 @@ class SimulationError(RuntimeError):
 class Timer:
     """A scheduled call; ``cancel()`` stops it from running."""
 
-    __slots__ = ("time", "fn", "args", "cancelled")
+    __slots__ = ("time", "fn", "args", "cancelled", "context")
 
-    def __init__(self, time: float, fn: Callable, args: tuple):
+    def __init__(self, time: float, fn: Callable, args: tuple, context: object = None):
         self.time, self.fn, self.args, self.cancelled = time, fn, args, False
+        self.context = context
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -67,6 +74,7 @@ class Loop:
 
     def __init__(self) -> None:
         self.now = 0.0
+        self.context: object = None  # the context of the call running now (see above)
         self._heap: list[tuple[float, int, Timer]] = []
         self._counter = itertools.count()
 
@@ -79,7 +87,7 @@ class Loop:
             raise ValueError(f"cannot schedule a call at virtual time {time!r}")
         if time < self.now:
             time = self.now
-        timer = Timer(time, fn, args)
+        timer = Timer(time, fn, args, self.context)
         heapq.heappush(self._heap, (time, next(self._counter), timer))
         return timer
 
@@ -111,6 +119,7 @@ class Loop:
                 time, _, timer = pop(heap)
                 if not timer.cancelled:
                     self.now = time
+                    self.context = timer.context
                     timer.fn(*timer.args)
             return
         limit = float("inf") if until is None else float(until)
@@ -118,6 +127,7 @@ class Loop:
             time, _, timer = pop(heap)
             if not timer.cancelled:
                 self.now = time
+                self.context = timer.context
                 timer.fn(*timer.args)
         if until is not None and self.now < limit:
             self.now = limit
@@ -130,6 +140,7 @@ class Loop:
             time, _, timer = pop(heap)
             if not timer.cancelled:
                 self.now = time
+                self.context = timer.context
                 timer.fn(*timer.args)
 
 

@@ -88,6 +88,19 @@ NETWORK_KINDS = (
 _LOOPBACK4 = ipaddress.ip_network("127.0.0.0/8")
 _LOOPBACK6 = ipaddress.ip_address("::1")
 _ADDRESS_TYPES = (ipaddress.IPv4Address, ipaddress.IPv6Address)
+_V4 = ipaddress.IPv4Address
+_V6_KEY = 1 << 128
+
+
+def _akey(address: IPAddress) -> int:
+    """An address as one int (IPv6 above every IPv4): hashing an ``ipaddress`` object runs
+    Python code, and the routers look addresses up for every packet at every hop."""
+    return address._ip if type(address) is _V4 else address._ip | _V6_KEY
+
+
+def _is_loopback_key(key: int) -> bool:
+    return key >> 24 == 127 if key < _V6_KEY else key == _V6_KEY | 1
+
 
 #: One event: (time, hop, kind, packet, verdict, note, uid, ttl)
 HopEvent = tuple
@@ -104,6 +117,9 @@ class Verdict:
     ``reason`` say who decided and why, in words a student can read. ``keep`` asks the
     censor to apply the same decision to the rest of the flow; ``remembered`` marks a
     decision applied from that memory; ``rate`` is a throttle's bits per second.
+    ``redirect`` sends the packet to another address instead (destination NAT, as ISPs
+    that show a block page for a blocked address do); the router rewrites the answers'
+    source back, so the client believes it talks to the address it asked for.
     """
 
     action: str
@@ -115,9 +131,11 @@ class Verdict:
     remembered: bool = False
     rate: float | None = None
     keep: bool = False
+    redirect: IPAddress | None = None
 
     def __repr__(self) -> str:
         extra = f", inject={len(self.inject)}" if self.inject else ""
+        extra += f", redirect={self.redirect}" if self.redirect is not None else ""
         extra += f", delay={self.delay:.4f}" if self.delay else ""
         return (
             f"Verdict({self.action!r}, forward={self.forward}{extra}, rule={self.rule!r}, "
@@ -183,6 +201,10 @@ class Router:
         self.addresses: tuple[IPAddress, ...] = ()  # the source of its ICMP messages
         self.links: list[Link] = []
         self.censor: Middlebox | None = None  # acts at the network's border
+        self._routes: dict[int, Any] = {}  # address key -> the link out (a cache)
+        # destination NAT done for a middlebox's redirect: the answers' key -> the address
+        # the client asked for, so that their source is rewritten back
+        self.nat: dict[tuple, IPAddress] = {}
 
     def __repr__(self) -> str:
         censor = f", censor {self.censor.name}" if self.censor else ""
@@ -274,6 +296,7 @@ class Host:
         self.name = name
         self.network = network
         self.addresses = addresses
+        self._keys = frozenset(_akey(a) for a in addresses)
         self.router = router
         self.link = Link(self, router, latency)
         rng = internet.rng(f"host:{name}")
@@ -417,6 +440,8 @@ class Internet:
         self._observers: list[Callable[[HopEvent], None]] = []
         self._uid = 0
         self._next_hop: dict[tuple[str, str], Link | None] = {}
+        self._host_keys: dict[int, Host] = {}
+        self._router_keys: dict[int, Router] = {}
 
     def __repr__(self) -> str:
         return (
@@ -476,11 +501,18 @@ class Internet:
         net.router.addresses = tuple(router_addresses)
         for a in router_addresses:
             self._router_at[a] = net.router
+            self._router_keys[_akey(a)] = net.router
             self._taken.add(a)
         self.networks[name] = net
         self.routers[name] = net.router
-        self._next_hop.clear()
+        self._routes_changed()
         return net
+
+    def _routes_changed(self) -> None:
+        """Forget every computed route (the topology or the set of hosts changed)."""
+        self._next_hop.clear()
+        for router in self.routers.values():
+            router._routes.clear()
 
     def connect(self, a: Router | Network | str, b: Router | Network | str, latency: float) -> Link:
         """Join two routers (or the border routers of two networks) by a link."""
@@ -494,7 +526,7 @@ class Internet:
         ra.links.append(link)
         rb.links.append(link)
         self.links.append(link)
-        self._next_hop.clear()
+        self._routes_changed()
         return link
 
     def disconnect(self, a: Router | Network | str, b: Router | Network | str) -> None:
@@ -505,7 +537,7 @@ class Internet:
                 ra.links.remove(link)
                 rb.links.remove(link)
                 self.links.remove(link)
-                self._next_hop.clear()
+                self._routes_changed()
                 return
         raise ValueError(f"routers {ra.name!r} and {rb.name!r} are not linked")
 
@@ -571,7 +603,9 @@ class Internet:
         net.hosts.append(host)
         for a in addrs:
             self._by_address[a] = host
+            self._host_keys[_akey(a)] = host
             self._taken.add(a)
+        self._routes_changed()
         return host
 
     # -- looking things up -----------------------------------------------------------------
@@ -621,16 +655,23 @@ class Internet:
         seconds = check_seconds(seconds, "seconds")
         self.loop.run(until=self.loop.now + seconds)
 
-    def run(self, generator: Generator) -> Any:
+    def run(self, generator: Generator, *, context: object = None) -> Any:
         """Run a process to completion, then let in-flight packets land; return its value.
 
         Late answers and closing handshakes due within :attr:`DRAIN` seconds are part of
         the same run; anything later (a server still retransmitting) stays scheduled and
-        happens when virtual time next moves on.
+        happens when virtual time next moves on. ``context`` is what everything the
+        process causes runs with (see :mod:`censorsim.core.clock`).
         """
-        proc = self.loop.process(generator)
-        self.loop.run(until=proc)
-        self.loop.drain(self.loop.now + self.DRAIN)
+        loop = self.loop
+        outer = loop.context
+        loop.context = context
+        try:
+            proc = loop.process(generator)
+            loop.run(until=proc)
+            loop.drain(loop.now + self.DRAIN)
+        finally:
+            loop.context = outer
         return proc.value
 
     # -- observing -------------------------------------------------------------------------
@@ -662,8 +703,8 @@ class Internet:
         uid = self._new_uid()
         link = host.link
         self._emit(host.name, "send", packet, verdict, "", uid, packet.ttl, link)
-        dst = packet.dst
-        if dst in host.addresses or (dst.version == 4 and dst in _LOOPBACK4) or dst == _LOOPBACK6:
+        key = _akey(packet.dst)
+        if key in host._keys or _is_loopback_key(key):
             self.loop.call_soon(self._deliver, host, None, packet, uid, packet.ttl)
         else:
             self.loop.call_later(
@@ -673,6 +714,11 @@ class Internet:
 
     def _at_router(self, router: Router, in_link: Link, packet: Packet, uid: int, ttl: int) -> None:
         now = self.loop.now
+        if router.nat:  # an answer from where a redirect sent the client: undo the rewrite
+            key = (packet.proto, packet.dst, packet.dport, packet.src, packet.sport)
+            original = router.nat.get(key)
+            if original is not None:
+                packet = replace(packet, src=original)
         came_from = in_link.other(router)
         verdicts: list[Verdict] = []
         seen: list[Middlebox] = []
@@ -686,7 +732,7 @@ class Internet:
         if border is not None and border not in seen and _crosses(came_from, router):
             if _ask(border, packet, now, "in", verdicts, seen):
                 return self._drop(router, in_link, packet, uid, ttl, verdicts, seen)
-        if ttl <= 1 and self._router_at.get(packet.dst) is not router:
+        if ttl <= 1 and self._router_keys.get(_akey(packet.dst)) is not router:
             # RFC 1812 5.3.1: discard, and tell the source with ICMP time exceeded
             self._emit(router.name, "ttl-exceeded", packet, _last(verdicts), "", uid, ttl, in_link)
             self._injects(router, verdicts, seen)
@@ -716,6 +762,25 @@ class Internet:
         if border is not None and border not in seen and _crosses(nxt, router):
             if _ask(border, packet, now, "out", verdicts, seen):
                 return self._drop(router, out, packet, uid, ttl, verdicts, seen)
+        redirect = None
+        if verdicts:
+            for v in verdicts:
+                if v.redirect is not None:
+                    redirect = v.redirect
+        if redirect is not None and redirect != packet.dst:
+            if redirect.version != packet.version:
+                return self._drop(router, out, packet, uid, ttl, verdicts, seen)
+            key = (packet.proto, packet.src, packet.sport, redirect, packet.dport)
+            router.nat[key] = packet.dst
+            packet = replace(packet, dst=redirect)
+            out = self._route(router, redirect)
+            if out is None or out is _HERE:
+                note = "the redirect leads nowhere"
+                self._emit(
+                    router.name, "no-route", packet, _last(verdicts), note, uid, ttl, in_link
+                )
+                return
+            nxt = out.other(router)
         self._emit(router.name, "forward", packet, _last(verdicts), "", uid, ttl, out)
         delay = out.latency
         for v in verdicts:
@@ -761,13 +826,22 @@ class Internet:
 
     # -- routing -----------------------------------------------------------------------------
     def _route(self, router: Router, dst: IPAddress) -> Link | None:
-        host = self._by_address.get(dst)
+        key = _akey(dst)
+        routes = router._routes
+        try:
+            return routes[key]
+        except KeyError:
+            out = routes[key] = self._find_route(router, dst, key)
+            return out
+
+    def _find_route(self, router: Router, dst: IPAddress, key: int) -> Link | None:
+        host = self._host_keys.get(key)
         if host is not None:
             if host.router is router:
                 return host.link
             target = host.router
         else:
-            target_router = self._router_at.get(dst)
+            target_router = self._router_keys.get(key)
             if target_router is router:
                 return _HERE
             if target_router is None:

@@ -251,19 +251,27 @@ class Trace:
 class Recording:
     """Context manager: ``with Recording(internet) as rec: ...`` then ``rec.trace``.
 
-    Recordings nest: an inner recording's events also belong to the outer one.
+    With a ``context``, only the events caused by what runs in that context are kept
+    (a fetch's own packets, not the leftovers of earlier fetches); without, every event.
+    Recordings nest: an inner recording's events also belong to an outer one.
     """
 
-    def __init__(self, internet: Internet, origin: str | None = None):
+    def __init__(self, internet: Internet, origin: str | None = None, *, context=None):
         self.internet = internet
         self.origin = origin
+        self.context = context
         self.events: list[tuple] = []
         self.trace: Trace | None = None
+        self._observer = self.events.append if context is None else self._if_ours
+
+    def _if_ours(self, event: tuple) -> None:
+        if self.internet.loop.context is self.context:
+            self.events.append(event)
 
     def __enter__(self) -> Recording:
-        self.internet.observe(self.events.append)
+        self.internet.observe(self._observer)
         return self
 
     def __exit__(self, *exc) -> None:
-        self.internet.unobserve(self.events.append)
+        self.internet.unobserve(self._observer)
         self.trace = Trace(self.internet, self.events, self.origin)

@@ -45,7 +45,6 @@ import random
 import ssl
 import tempfile
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography import x509
@@ -118,24 +117,41 @@ class _SeededOpenSSLRandom:
         ctypes.memmove(buf, rng.randbytes(num), num)
         return 1
 
-    @contextmanager
-    def use(self, rng: random.Random):
-        with self.lock:
-            if not self.available:
-                yield
-                return
-            if self.depth == 0:
-                self._previous = self._get()
-                self._set(ctypes.addressof(self._method))
-            outer, self.rng = self.rng, rng
-            self.depth += 1
-            try:
-                yield
-            finally:
-                self.depth -= 1
-                self.rng = outer
-                if self.depth == 0:
-                    self._set(self._previous)
+    def use(self, rng: random.Random) -> _Installed:
+        """``with use(rng):`` OpenSSL draws its random bytes from ``rng`` (under the lock)."""
+        return _Installed(self, rng)
+
+
+class _Installed:
+    """The context manager of :meth:`_SeededOpenSSLRandom.use` (a class: cheaper than a
+    generator-based one, and it runs a dozen times per fetch)."""
+
+    __slots__ = ("source", "rng", "outer")
+
+    def __init__(self, source: _SeededOpenSSLRandom, rng: random.Random):
+        self.source, self.rng = source, rng
+
+    def __enter__(self) -> None:
+        source = self.source
+        source.lock.acquire()
+        if not source.available:
+            return
+        if source.depth == 0:
+            source._previous = source._get()
+            source._set(ctypes.addressof(source._method))
+        self.outer, source.rng = source.rng, self.rng
+        source.depth += 1
+
+    def __exit__(self, *exc) -> None:
+        source = self.source
+        try:
+            if source.available:
+                source.depth -= 1
+                source.rng = self.outer
+                if source.depth == 0:
+                    source._set(source._previous)
+        finally:
+            source.lock.release()
 
 
 class _VerifyTime:
@@ -199,25 +215,57 @@ deterministic_random = _RANDOM.use
 _NOT_BEFORE = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
 _NOT_AFTER = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)  # RFC 5280: no expiry
 _WORKDIR: Path | None = None
+_WORKDIR_LOCK = threading.Lock()
+#: the most certificate files kept in the folder; older ones are removed (a context has
+#: read its file when it was made, so removing it later costs nothing but a rewrite)
+MAX_CERTIFICATE_FILES = 512
+
+
+def _private_folder(path: Path) -> bool:
+    """Whether ``path`` is a real folder owned by this user that nobody else can write."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    import stat
+
+    if not stat.S_ISDIR(st.st_mode):
+        return False  # a symlink or a file planted in its place
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return False
+    return not st.st_mode & 0o022
 
 
 def _workdir() -> Path:
     """Where certificate files live: Python's ssl loads chains from files only.
 
-    One folder per user, shared by every process: file names are digests of their
-    content's inputs (seed and names), and the content is deterministic, so processes
-    reuse each other's files and nothing accumulates when a kernel is killed.
+    One folder per user in the temp folder, shared by every process of that user: file
+    names are digests of their content's inputs (seed and names), and the content is
+    deterministic, so processes reuse each other's files. The folder is only used when
+    it is this user's own and nobody else can write into it (on a shared machine anyone
+    could create ``/tmp/censorsim-tls-<uid>`` first); otherwise each process makes a
+    private folder of its own, removed at exit.
     """
     global _WORKDIR
-    if _WORKDIR is None:
-        try:
-            user = str(os.getuid())
-        except AttributeError:  # Windows
-            user = getpass.getuser()
-        path = Path(tempfile.gettempdir()) / f"censorsim-tls-{user}"
-        path.mkdir(mode=0o700, exist_ok=True)
-        _WORKDIR = path
-    return _WORKDIR
+    with _WORKDIR_LOCK:
+        if _WORKDIR is None:
+            try:
+                user = str(os.getuid())
+            except AttributeError:  # Windows
+                user = getpass.getuser()
+            path = Path(tempfile.gettempdir()) / f"censorsim-tls-{user}"
+            try:
+                path.mkdir(mode=0o700, exist_ok=True)
+            except OSError:
+                pass
+            if not _private_folder(path):
+                import atexit
+                import shutil
+
+                path = Path(tempfile.mkdtemp(prefix="censorsim-tls-"))
+                atexit.register(shutil.rmtree, path, True)
+            _WORKDIR = path
+        return _WORKDIR
 
 
 def _write_once(path: Path, data: bytes) -> None:
@@ -227,6 +275,23 @@ def _write_once(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+    _prune(path.parent)
+
+
+def _prune(folder: Path, keep: int | None = None) -> None:
+    """Keep at most ``keep`` certificate files, removing the least recently written."""
+    keep = MAX_CERTIFICATE_FILES if keep is None else keep
+    try:
+        files = [(f.stat().st_mtime_ns, f) for f in folder.glob("*.pem")]
+    except OSError:
+        return
+    if len(files) <= keep:
+        return
+    for _, old in sorted(files)[: len(files) - keep]:
+        try:
+            old.unlink()
+        except OSError:
+            pass  # another process removed it first
 
 
 def _derived_key(seed: str) -> ec.EllipticCurvePrivateKey:
@@ -274,11 +339,13 @@ class CertificateAuthority:
         return f"<CertificateAuthority {self.name!r} seed={self.seed!r}>"
 
     def certificate_for(
-        self, names: tuple[str, ...]
+        self, names: tuple[str, ...], *, not_after: datetime.datetime | None = None
     ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-        """Mint a certificate whose subject alternative names are ``names``."""
+        """Mint a certificate whose subject alternative names are ``names``, valid from 2024
+        until ``not_after`` (by default, for ever: RFC 5280's 9999-12-31)."""
         key = _derived_key(f"{self.seed}/{','.join(names)}")
-        serial = int.from_bytes(hashlib.sha256(",".join(names).encode()).digest()[:8], "big")
+        label = ",".join(names) + (f"|{not_after.isoformat()}" if not_after else "")
+        serial = int.from_bytes(hashlib.sha256(label.encode()).digest()[:8], "big")
         return (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
@@ -286,7 +353,7 @@ class CertificateAuthority:
             .public_key(key.public_key())
             .serial_number(serial)
             .not_valid_before(_NOT_BEFORE)
-            .not_valid_after(_NOT_AFTER)
+            .not_valid_after(not_after or _NOT_AFTER)
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
@@ -294,19 +361,29 @@ class CertificateAuthority:
         ), key
 
     def server_context(
-        self, names: tuple[str, ...] | list[str], *, shared: bool = True
+        self,
+        names: tuple[str, ...] | list[str],
+        *,
+        shared: bool = True,
+        not_after: datetime.datetime | None = None,
     ) -> ssl.SSLContext:
         """A TLS server context presenting a certificate for ``names``.
 
         Shared contexts are cached; ask for ``shared=False`` to get one of your own (a
         server that installs an SNI callback must not change a context others use).
+        ``not_after`` makes a certificate that expires then (clients check it against the
+        world's virtual time).
         """
         names = tuple(names)
-        ctx = self._server_contexts.get(names)
+        if not names or not all(isinstance(n, str) and n for n in names):
+            raise ValueError(f"names={names!r}: expected one or more host names")
+        key_ = (names, not_after)
+        ctx = self._server_contexts.get(key_)
         if ctx is not None and shared:
             return ctx
-        cert, key = self.certificate_for(names)
-        digest = hashlib.sha256(f"{self.name}|{self.seed}|{names}".encode()).hexdigest()[:24]
+        cert, key = self.certificate_for(names, not_after=not_after)
+        label = f"{self.name}|{self.seed}|{names}|{not_after}"
+        digest = hashlib.sha256(label.encode()).hexdigest()[:24]
         path = _workdir() / f"{digest}.pem"
         _write_once(
             path,
@@ -328,20 +405,33 @@ class CertificateAuthority:
         ctx.options |= ssl.OP_NO_TICKET
         ctx.set_alpn_protocols(["http/1.1"])
         if shared:
-            self._server_contexts[names] = ctx
+            self._server_contexts[key_] = ctx
         return ctx
 
+    def untrusted(self) -> CertificateAuthority:
+        """Another authority, made from the same seed, that no client trusts: what a site
+        whose certificate was signed by an unknown authority presents."""
+        other = getattr(self, "_untrusted", None)
+        if other is None:
+            other = self._untrusted = CertificateAuthority(self.seed, name=f"Untrusted {self.name}")
+        return other
+
     def client_context(
-        self, *, maximum_version: ssl.TLSVersion | None = None, alpn=("http/1.1",)
+        self,
+        *,
+        maximum_version: ssl.TLSVersion | None = None,
+        minimum_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+        alpn=("http/1.1",),
     ) -> ssl.SSLContext:
-        """A TLS client context that trusts this authority only (cached)."""
-        key = (maximum_version, tuple(alpn))
+        """A TLS client context that trusts this authority only (cached). An ECH client's
+        inner hello offers TLS 1.3 only: ``minimum_version=ssl.TLSVersion.TLSv1_3``."""
+        key = (maximum_version, minimum_version, tuple(alpn))
         ctx = self._client_contexts.get(key)
         if ctx is None:
             with _RANDOM.lock:  # see server_context
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and host name
                 ctx.load_verify_locations(cadata=self.pem)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            ctx.minimum_version = minimum_version
             if maximum_version is not None:
                 ctx.maximum_version = maximum_version
             ctx.options |= ssl.OP_NO_TICKET
@@ -352,13 +442,36 @@ class CertificateAuthority:
 
 
 # -- Sans-I/O TLS endpoints ----------------------------------------------------------------
-class TLSError(Exception):
-    """A TLS failure, with ``kind`` ``"certificate"`` or ``"protocol"``."""
+# OpenSSL's verification results (X509_V_ERR_*, openssl/x509_vfy.h) and what they mean
+_CERTIFICATE_PROBLEMS = {
+    2: "authority",  # unable to get issuer certificate
+    9: "expired",  # not yet valid
+    10: "expired",  # has expired
+    18: "authority",  # self-signed
+    19: "authority",  # self-signed certificate in the chain
+    20: "authority",  # unable to get the local issuer certificate
+    21: "authority",  # unable to verify the first certificate
+    62: "hostname",  # hostname mismatch
+    64: "hostname",  # IP address mismatch
+}
 
-    def __init__(self, kind: str, message: str, alert: bytes = b""):
+
+class TLSError(Exception):
+    """A TLS failure, with ``kind`` ``"certificate"`` or ``"protocol"``.
+
+    For a certificate, ``problem`` says which: ``"hostname"`` (it does not name the
+    server asked for), ``"authority"`` (no trusted authority signed it) or ``"expired"``
+    (outside its validity period), from OpenSSL's verification code.
+    """
+
+    def __init__(self, kind: str, message: str, alert: bytes = b"", code: int | None = None):
         super().__init__(message)
         self.kind = kind
         self.alert = alert  # the alert record OpenSSL wrote for the peer, if any
+        self.code = code
+        self.problem = (
+            _CERTIFICATE_PROBLEMS.get(code, "authority") if kind == "certificate" else None
+        )
 
 
 class _Session:
@@ -377,7 +490,7 @@ class _Session:
             return
         except ssl.SSLCertVerificationError as exc:
             message = exc.verify_message or str(exc)
-            raise TLSError("certificate", message, self._outgoing.read()) from None
+            raise TLSError("certificate", message, self._outgoing.read(), exc.verify_code) from None
         except ssl.SSLError as exc:
             raise TLSError("protocol", exc.reason or str(exc), self._outgoing.read()) from None
         self.handshake_done = True

@@ -15,8 +15,12 @@ URL it can only present its own certificate, so the browser stops at a certifica
 error before any block page shows (lesson 02).
 
 A :class:`Site` may also redirect (``redirect="https://www.example/"``: a 301 with that
-``Location``, as sites do from a bare name to ``www`` or from ``http`` to ``https``) and
-send headers of its own (``headers={"Alt-Svc": ...}``).
+``Location``, as sites do from a bare name to ``www`` or from ``http`` to ``https``),
+send headers of its own (``headers={"Alt-Svc": ...}``), present a broken certificate
+(``certificate="expired"``, ``"wrong-name"`` or ``"unknown-authority"``, the three
+certificate errors OONI tells apart), or show a CAPTCHA wall to some networks instead of
+its page (``captcha_for=["198.18.0.0/16"]``: sites behind a bot filter answer a probe and a
+control differently, a classic false positive of web measurements, lesson 06).
 
 Every exchange is one request and one response through h11
 (:mod:`censorsim.protocols.http`); the server closes the connection after the response
@@ -25,7 +29,9 @@ Every exchange is one request and one response through h11
 
 from __future__ import annotations
 
+import datetime
 import html
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,8 +39,20 @@ from censorsim.core.net import Host
 from censorsim.protocols.http import Request, RequestReader, response_bytes
 from censorsim.protocols.tcp import TCPSocket, TCPStack
 from censorsim.protocols.tls import CertificateAuthority, TLSError, TLSServerSession
+from censorsim.wire import Incomplete, MalformedPacket, parse_client_hello
+from censorsim.wire.ech import ECHError, open_client_hello, parse_encrypted_client_hello
 
-__all__ = ["Site", "WebServer", "Reply", "Handler"]
+__all__ = ["Site", "WebServer", "Reply", "Handler", "CERTIFICATE_PROBLEMS", "EXPIRED_ON"]
+
+#: What a site's certificate may be wrong about.
+CERTIFICATE_PROBLEMS = ("expired", "wrong-name", "unknown-authority")
+#: When an "expired" certificate expired (before every world's default epoch).
+EXPIRED_ON = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+_CAPTCHA_PAGE = (
+    b"<!doctype html>\n<html><head><title>Just a moment...</title></head>\n"
+    b"<body><h1>Checking your browser before accessing the site</h1>\n"
+    b"<p>Complete the challenge to continue.</p></body></html>\n"
+)
 
 
 @dataclass
@@ -53,8 +71,20 @@ class Site:
     category: str = "legal"
     redirect: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    certificate: str | None = None
+    captcha_for: tuple = ()
 
     def __post_init__(self) -> None:
+        if self.certificate is not None and self.certificate not in CERTIFICATE_PROBLEMS:
+            raise ValueError(
+                f"certificate={self.certificate!r}: expected None or one of {CERTIFICATE_PROBLEMS}"
+            )
+        if isinstance(self.captcha_for, str):
+            raise ValueError(f"captcha_for={self.captcha_for!r}: expected a list of prefixes")
+        try:
+            self.captcha_for = tuple(ipaddress.ip_network(p) for p in self.captcha_for)
+        except ValueError as exc:
+            raise ValueError(f"captcha_for: {exc}") from None
         if not isinstance(self.status, int) or not 100 <= self.status <= 599:
             raise ValueError(f"status={self.status!r}: expected an HTTP status from 100 to 599")
         if self.redirect is not None:
@@ -72,9 +102,14 @@ class Site:
         )
         return body.encode()
 
-    def answer(self) -> tuple[int, bytes, dict[str, str]]:
-        """``(status, body, headers)`` of this site's answer to any request."""
+    def answer(self, peer=None) -> tuple[int, bytes, dict[str, str]]:
+        """``(status, body, headers)`` of this site's answer to a request from ``peer``."""
         headers = dict(self.headers)
+        if peer is not None and any(
+            peer.version == net.version and peer in net for net in self.captcha_for
+        ):
+            headers["Cache-Control"] = "no-store"
+            return 403, _CAPTCHA_PAGE, headers
         if self.redirect is not None:
             headers["Location"] = self.redirect
         return self.status, self.page(), headers
@@ -106,6 +141,8 @@ class WebServer:
         http: bool = True,
         https: bool = True,
         server_header: str = "censorsim",
+        headers: dict[str, str] | None = None,
+        ech_keys: dict | None = None,
     ):
         self.host = host
         self.names = tuple(names)
@@ -115,6 +152,10 @@ class WebServer:
         self.catch_all = catch_all
         self.allow_fronting = allow_fronting
         self.server_header = server_header
+        self.headers = dict(headers or {})  # sent with every answer (a CDN's own headers)
+        # Encrypted Client Hello: config_id -> (ECHConfig, private key); a hello sealed
+        # with one of them is opened and the inner hello handed to OpenSSL
+        self.ech_keys = dict(ech_keys or {})
         self._ctx = None  # made at the first TLS connection: most servers never get one
         self._rng = host.internet.rng(f"tls:{host.name}")
         stack = TCPStack.of(host)
@@ -134,10 +175,21 @@ class WebServer:
     # -- TLS: certificate by SNI -------------------------------------------------------
     def _choose_certificate(self, sslobj, server_name, _ctx) -> None:
         sslobj._censorsim_sni = server_name
-        if server_name and server_name.lower() in self.sites:
-            sslobj.context = self.ca.server_context((server_name.lower(),))
+        site = self.sites.get(server_name.lower()) if server_name else None
+        if site is not None:
+            sslobj.context = self._site_context(site)
         # otherwise the default certificate stays: a client asking for a name that is
         # not served here fails verification, as with a real server
+
+    def _site_context(self, site: Site):
+        problem = site.certificate
+        if problem is None:
+            return self.ca.server_context((site.name,))
+        if problem == "expired":
+            return self.ca.server_context((site.name,), not_after=EXPIRED_ON)
+        if problem == "wrong-name":
+            return self.ca.server_context((f"www.{site.name}",))  # a common mistake
+        return self.ca.untrusted().server_context((site.name,))
 
     def _context(self):
         if self._ctx is None:
@@ -158,8 +210,13 @@ class WebServer:
             sock.close()
 
         exchange = _Exchange(self, sock, session, lambda b: sock.send(session.send(b)), close)
+        first = {"buffer": b"", "done": False}
 
         def on_data(s: TCPSocket, data: bytes) -> None:
+            if not first["done"]:
+                data = self._first_flight(first, data)
+                if data is None:
+                    return  # the ClientHello is not complete yet
             try:
                 out, plain = session.feed(data)
             except TLSError as exc:
@@ -173,6 +230,40 @@ class WebServer:
                 exchange.received(plain)
 
         sock.on_data = on_data
+
+    def _first_flight(self, state: dict, data: bytes) -> bytes | None:
+        """The client's first bytes, with an ECH hello replaced by the inner one.
+
+        Without ECH keys the bytes go straight to OpenSSL. With them, the server waits
+        for the whole ClientHello; if it carries an ``encrypted_client_hello`` sealed
+        with one of its configs, it opens it (:func:`censorsim.wire.ech.open_client_hello`)
+        and gives OpenSSL the inner hello, whose server name chooses the certificate. A
+        hello that does not open is handled as it came (a real server would also send
+        retry configs; see the ECH module's simplifications)."""
+        if not self.ech_keys:
+            state["done"] = True
+            return data
+        buffer = state["buffer"] + data
+        try:
+            hello = parse_client_hello(buffer)
+        except Incomplete:
+            state["buffer"] = buffer
+            return None
+        except MalformedPacket:
+            state["done"] = True
+            return buffer  # OpenSSL will refuse it, as it should
+        state["done"] = True
+        if not hello.ech:
+            return buffer
+        ech = parse_encrypted_client_hello(buffer)
+        key = self.ech_keys.get(ech.config_id) if ech is not None else None
+        if key is None:
+            return buffer
+        config, private_key = key
+        try:
+            return open_client_hello(buffer, private_key, config)
+        except (ECHError, MalformedPacket, Incomplete):
+            return buffer
 
     def _date(self) -> float:
         internet = self.host.internet
@@ -197,7 +288,7 @@ class WebServer:
         if site is None:
             reply(404, f"no site {host!r} on this server\n".encode(), {})
             return
-        reply(*site.answer())
+        reply(*site.answer(request.peer))
 
 
 class _Exchange:
@@ -231,8 +322,9 @@ class _Exchange:
     def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         if self.sock.state == "CLOSED":
             return
+        all_headers = {**self.server.headers, **(headers or {})}
         data = response_bytes(
-            status, body, headers, date=self.server._date(), server=self.server.server_header
+            status, body, all_headers, date=self.server._date(), server=self.server.server_header
         )
         self.send(data)
         self.close()

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from censorsim.core.net import Host, Network
 from censorsim.protocols.dns import AuthoritativeServer, RecursiveResolver, doh_handler
 from censorsim.protocols.web import Site, WebServer
+from censorsim.wire.ech import ech_config_for, ech_config_list
 from censorsim.worlds.world import DEFAULT_EPOCH, World
 
 __all__ = [
@@ -67,7 +68,7 @@ def add_isp(
     prefixes: Sequence[str],
     *,
     resolver_address: str,
-    blockpage_address: str | None = None,
+    blockpage_address: str | Sequence[str] | None = None,
     blockpage_name: str | None = None,
     latency: float = 0.008,
     access_latency: float = 0.004,
@@ -76,6 +77,8 @@ def add_isp(
     """An ISP: subscribers, a censor engine, its own resolver, and a block-page server.
 
     The resolver consults the censor engine's resolver rules before answering.
+    ``blockpage_address`` is one address or a list (IPv4 and IPv6) for the block-page
+    server, which ``BlockpageOnQName`` and ``BlockpageOnIP`` send users to.
     """
     isp = world.add_network(
         name, "isp", prefixes, latency=latency, access_latency=access_latency, asn=asn
@@ -88,7 +91,10 @@ def add_isp(
     host.resolver = resolver
     if blockpage_address is not None:
         page_name = blockpage_name or f"blocked.{name}.example"
-        bp = world.add_host(f"{name}-blockpage", isp, [blockpage_address])
+        bp_addresses = (
+            [blockpage_address] if isinstance(blockpage_address, str) else list(blockpage_address)
+        )
+        bp = world.add_host(f"{name}-blockpage", isp, bp_addresses)
         notice = Site(
             page_name,
             "451 Unavailable For Legal Reasons",
@@ -104,8 +110,8 @@ def add_isp(
             catch_all=notice,
             server_header=f"{name}-blockpage",
         )
-        world.zone.add(page_name, [blockpage_address], ttl=3600)
-        isp.censor.blockpage_addresses = (bp.address,)
+        world.zone.add(page_name, bp.addresses, ttl=3600)
+        isp.censor.blockpage_addresses = bp.addresses
         isp.blockpage = bp
     if world.isp is None:
         world.isp = isp
@@ -119,10 +125,25 @@ def publish(world: World, site: Site, addresses, ttl: int = 300) -> None:
 
 
 class CDN:
-    """A CDN: a few edge addresses that serve every customer site (lesson 03)."""
+    """A CDN: a few edge addresses that serve every customer site (lesson 03).
 
-    def __init__(self, world: World, network: Network, edges: list[Host], servers: list[WebServer]):
+    With ``ech_public_name`` (``add_cdn``) the CDN offers Encrypted Client Hello, as
+    Cloudflare has by default since 2023 (blog.cloudflare.com/announcing-encrypted-client-hello):
+    every site it serves gets an HTTPS record with the CDN's ECH configuration, whose
+    public name (Cloudflare's is ``cloudflare-ech.com``) is what a censor reads in the
+    outer ClientHello of every ECH connection to any of its sites.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        network: Network,
+        edges: list[Host],
+        servers: list[WebServer],
+        ech: tuple | None = None,
+    ):
         self.world, self.network, self.edges, self.servers = world, network, edges, servers
+        self.ech = ech  # (ECHConfig, private key) or None
 
     def __repr__(self) -> str:
         return f"<CDN {self.network.name}: {len(self.edges)} edges, {len(self.sites)} sites>"
@@ -141,6 +162,8 @@ class CDN:
             server.add_site(site)
         chosen = [self.edges[i] for i in edges]
         publish(self.world, site, [a for h in chosen for a in h.addresses], ttl)
+        if self.ech is not None:
+            self.world.zone.add_https(site.name, ech=ech_config_list(self.ech[0]), ttl=ttl)
         return site
 
 
@@ -153,9 +176,13 @@ def add_cdn(
     latency: float = 0.002,
     allow_fronting: bool = True,
     asn: int | None = None,
+    ech_public_name: str | None = None,
 ) -> CDN:
-    """A CDN network with one edge host per entry of ``edge_addresses``."""
+    """A CDN network with one edge host per entry of ``edge_addresses``; with
+    ``ech_public_name``, one that offers Encrypted Client Hello (see :class:`CDN`)."""
     net = world.add_network(name, "cdn", prefixes, latency=latency, access_latency=0.0003, asn=asn)
+    ech = ech_config_for(ech_public_name, world.seed) if ech_public_name else None
+    ech_keys = {ech[0].config_id: ech} if ech else None
     edges, servers = [], []
     for i, addresses in enumerate(edge_addresses, start=1):
         edge = world.add_host(f"{name}-edge-{i}", net, addresses)
@@ -166,10 +193,17 @@ def add_cdn(
                 ca=world.ca,
                 allow_fronting=allow_fronting,
                 server_header=name,
+                headers={"X-Cache": f"HIT from {name}", "Alt-Svc": "clear"},
+                ech_keys=ech_keys,
             )
         )
         edges.append(edge)
-    return CDN(world, net, edges, servers)
+    cdn = CDN(world, net, edges, servers, ech)
+    if ech_public_name:  # the public name is a name of the CDN's own (not a customer's)
+        for server in servers:
+            server.add_site(Site(ech_public_name, f"{name}: encrypted client hello"))
+        world.zone.add(ech_public_name, edges[0].addresses, ttl=3600)
+    return cdn
 
 
 class Hosting:
@@ -185,7 +219,14 @@ class Hosting:
         self, site: Site, addresses: Sequence[str] | None = None, *, ttl: int = 3600
     ) -> Host:
         host = self.world.add_host(site.name, self.network, addresses)
-        WebServer(host, (site.name,), ca=self.world.ca, sites={site.name: site})
+        WebServer(
+            host,
+            (site.name,),
+            ca=self.world.ca,
+            sites={site.name: site},
+            server_header="Apache",
+            headers={"X-Powered-By": self.network.name},
+        )
         publish(self.world, site, host.addresses, ttl)
         return host
 

@@ -20,8 +20,8 @@ def football_night(seed: int = 0) -> World:
     """The world of lesson 00: a censoring ISP, a CDN with shared addresses, and its sites.
 
     * ``world.isp``: the ISP "movinet" (censor engine ``world.isp.censor``, resolver
-      198.18.255.53, block-page server 198.18.255.80); ``world.client(name)`` adds a
-      subscriber;
+      198.18.255.53, block-page server 198.18.255.80 and 2001:db8:18::80);
+      ``world.client(name)`` adds a subscriber;
     * a CDN "nimbus" with three shared edge addresses (203.0.113.10-12) serving the
       infringing ``futbol-stream.example`` and four legal sites: ``bakery.example`` and
       ``pay.example`` share its first address, ``school.example`` its second,
@@ -39,7 +39,7 @@ def football_night(seed: int = 0) -> World:
         "movinet",
         ["198.18.0.0/16", "2001:db8:18::/48"],
         resolver_address="198.18.255.53",
-        blockpage_address="198.18.255.80",
+        blockpage_address=["198.18.255.80", "2001:db8:18::80"],
         asn=64500,
     )
     cdn = add_cdn(
@@ -52,6 +52,7 @@ def football_night(seed: int = 0) -> World:
             ["203.0.113.12", "2001:db8:cd::12"],
         ],
         asn=64501,
+        ech_public_name="ech.nimbus.example",
     )
     cdn.add_site(
         Site(

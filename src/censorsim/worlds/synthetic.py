@@ -68,6 +68,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import re2
 
 from censorsim.blocklist import Blocklist
 from censorsim.censors import (
@@ -892,8 +893,7 @@ class SyntheticInternet:
             return hit
         texts = self._texts()
         for pattern in entries:
-            compiled = re.compile(pattern)
-            search = compiled.search
+            search = _regex(pattern).search
             hit |= np.fromiter((search(t) is not None for t in texts), dtype=bool, count=len(texts))
         return hit
 
@@ -1428,7 +1428,9 @@ class SyntheticInternet:
         Every existing name becomes a web site (https and http) on hosts with the same
         addresses, built with :func:`~censorsim.worlds.new_world`, :func:`add_isp`
         (an ISP ``isp`` with its resolver and censor), :func:`add_cdn` (one edge per
-        address pair in use), :func:`add_hosting` and :func:`publish`. Clients made with
+        address pair in use; a CDN of ``cdn_ech`` offers Encrypted Client Hello under the
+        public name :meth:`ech_name`, with an HTTPS record for each customer),
+        :func:`add_hosting` and :func:`publish`. Clients made with
         ``world.client(name, ip_version=...)`` are the ISP's subscribers. Meant for small
         internets (``max_names``): a thousand names take a fraction of a second to build,
         and each fetch a few milliseconds.
@@ -1440,6 +1442,15 @@ class SyntheticInternet:
                 "make a smaller synthetic internet, e.g. synthetic_internet(300, ...)"
             )
         return _build_world(self)
+
+
+def _regex(pattern: str):
+    """``pattern`` compiled as ``Blocklist`` compiles its regex entries: RE2, whatever the
+    case, without complaints on stderr."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    return re2.compile(pattern, options)
 
 
 def _check_blocklist(value) -> None:
@@ -2151,6 +2162,7 @@ def _syllable_tables() -> tuple[np.ndarray, np.ndarray]:
 def _build_world(internet: SyntheticInternet):
     """The packet-level world of :meth:`SyntheticInternet.to_world`."""
     from censorsim.protocols.web import Site, WebServer
+    from censorsim.wire.ech import ech_config_list
     from censorsim.worlds.builders import add_cdn, add_hosting, add_isp, new_world, publish
 
     world = new_world(internet.seed)
@@ -2187,11 +2199,21 @@ def _build_world(internet: SyntheticInternet):
             for group in groups:
                 if not any(set(group) <= set(edge) for edge in edges):
                     edges.append(group)
-            cdn = add_cdn(world, prov.name, prefixes, [list(e) for e in edges], asn=prov.asn)
+            offers_ech = prov.kind == "cdn" and internet.params.cdn_ech[j]
+            cdn = add_cdn(
+                world,
+                prov.name,
+                prefixes,
+                [list(e) for e in edges],
+                asn=prov.asn,
+                ech_public_name=internet.ech_name(j) if offers_ech else None,
+            )
             for row in rows:
                 for server in cdn.servers:
                     server.add_site(sites[row])
                 publish(world, sites[row], internet.addresses(row))
+                if cdn.ech is not None:  # the HTTPS record with the CDN's ECH configuration
+                    world.zone.add_https(sites[row].name, ech=ech_config_list(cdn.ech[0]))
         else:
             hosting = add_hosting(world, prov.name, prefixes, asn=prov.asn)
             servers: dict[tuple[str, ...], list[int]] = {}

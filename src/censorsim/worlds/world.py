@@ -27,7 +27,8 @@ from typing import Any
 
 from censorsim.censors.engine import CensorEngine
 from censorsim.client import Client
-from censorsim.core.net import Host, Internet, Network, Router
+from censorsim.core.net import Host, Internet, Network, Router, _akey
+from censorsim.observe.trace import Recording
 from censorsim.protocols.dns import Zone
 from censorsim.protocols.tcp import TCPStack
 from censorsim.protocols.tls import CertificateAuthority
@@ -224,8 +225,14 @@ class World(Internet):
         self.links.remove(host.link)
         for a in host.addresses:
             self._by_address.pop(a, None)
+            self._host_keys.pop(_akey(a), None)
             self._taken.discard(a)
         host.network._allocators.clear()
+        self._routes_changed()
+
+    def recording(self, origin: str | None = None) -> Recording:
+        """``with world.recording() as rec: ...`` records every event (``rec.trace``)."""
+        return Recording(self, origin)
 
     @property
     def clients(self) -> dict[str, Client]:
