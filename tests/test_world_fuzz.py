@@ -53,6 +53,10 @@ def rules(draw):
         return cls(addresses)
     if kind.endswith("OnECH"):
         return cls(draw(st.sampled_from([None, names])))
+    if kind == "DropOnPort":
+        return cls(
+            draw(st.sampled_from([[443], [53], [443, 80]])), draw(st.sampled_from(["udp", "tcp"]))
+        )
     return cls(names)
 
 
@@ -73,6 +77,7 @@ clients = st.fixed_dictionaries(
         "dns_cache": st.booleans(),
         "ech": st.booleans(),
         "hello_records": st.sampled_from([None, None, "sni", 40]),
+        "http3": st.booleans(),
     }
 )  # fmt: skip
 

@@ -68,6 +68,7 @@ from censorsim.protocols.dns import (
     udp_lookup,
 )
 from censorsim.protocols.http import ResponseReader, request_bytes
+from censorsim.protocols.quic import QuicClient, QuicFailure
 from censorsim.protocols.tcp import TCPError, TCPSocket, TCPStack
 from censorsim.protocols.tls import CertificateAuthority, TLSClientSession, TLSError
 from censorsim.wire import (
@@ -120,6 +121,12 @@ FAILURES = (
     "tls:certificate-hostname",  # the certificate does not name the site
     "tls:certificate-authority",  # no trusted authority signed it
     "tls:certificate-expired",  # outside its validity period (at the world's virtual time)
+    "quic:timeout",  # no QUIC handshake (an HTTP/3 client then falls back to TCP)
+    "quic:handshake",  # the QUIC handshake was closed with an error
+    "quic:closed",  # the QUIC connection was closed before the answer
+    "quic:certificate-hostname",
+    "quic:certificate-authority",
+    "quic:certificate-expired",
     "http:reset",  # a RST while waiting for the answer
     "http:eof",  # the connection ended before the answer was complete
     "http:timeout",
@@ -138,7 +145,8 @@ class Timeouts:
 
     ``dns`` is per attempt (``dns_attempts`` attempts, like a stub resolver), ``connect``
     is one TCP handshake with its SYN retransmissions (each address gets its own),
-    ``tls`` the TLS handshake, ``http`` the wait for a complete answer.
+    ``tls`` the TLS handshake, ``http`` the wait for a complete answer. ``quic`` is how
+    long an HTTP/3 client waits for the QUIC handshake before it falls back to TCP.
     """
 
     dns: float = 5.0
@@ -146,9 +154,10 @@ class Timeouts:
     connect: float = 15.0
     tls: float = 10.0
     http: float = 15.0
+    quic: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("dns", "connect", "tls", "http"):
+        for name in ("dns", "connect", "tls", "http", "quic"):
             check_seconds(getattr(self, name), f"Timeouts.{name}", allow_zero=False)
         n = self.dns_attempts
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
@@ -164,12 +173,14 @@ class Attempt:
     ended: float
     failure: str | None  # None: this attempt won
     detail: str = ""
+    transport: str = "tcp"  # or "quic"
 
     def __repr__(self) -> str:
         outcome = "connected" if self.failure is None else self.failure
         if self.failure == "abandoned":
             outcome = "abandoned (another address won)"
-        return f"<Attempt {self.address} at {self.started:.3f} s: {outcome}>"
+        via = " (QUIC)" if self.transport == "quic" else ""
+        return f"<Attempt {self.address}{via} at {self.started:.3f} s: {outcome}>"
 
 
 @dataclass(frozen=True)
@@ -209,6 +220,7 @@ class FetchResult:
     final_url: str = ""
     sni: str | None = None  # the server name on the wire (the outer one with ECH)
     ech: bool = False  # whether the ClientHello was encrypted (ECH)
+    http_version: str | None = None  # "HTTP/1.1" or "HTTP/3", when an answer came
 
     @property
     def stage(self) -> str | None:
@@ -384,7 +396,7 @@ class _TCPChannel:
                 pass  # no server name to split at, or an offset past the end: one record
         for segment in _split(hello, client.split_hello, self.server_name):
             conn.send(segment)  # each call leaves as its own TCP segment
-        deadline = internet.now + timeout
+        deadline = internet.loop.deadline(timeout)
         while not session.handshake_done:
             data = yield from self._recv(deadline, "tls", timeout)
             if not data:
@@ -411,7 +423,7 @@ class _TCPChannel:
         conn = self.sock
         timeout = self.client.timeouts.http
         reader = ResponseReader()
-        deadline = self.client.host.internet.now + timeout
+        deadline = self.client.host.internet.loop.deadline(timeout)
         while not reader.done:
             data = yield from self._recv(deadline, "http", timeout)
             if not data:
@@ -545,7 +557,9 @@ class Client:
     per-packet SNI filters, lesson 04). ``hello_records`` cuts it into two TLS records
     the same way (against censors that read one record only). A hello that has no server
     name, or is shorter than the offset, leaves whole. With ``ech`` the client
-    uses Encrypted Client Hello where a site's HTTPS record offers it (lesson 04).
+    uses Encrypted Client Hello where a site's HTTPS record offers it, and with ``http3``
+    HTTP/3 over QUIC where the record says ``h3``, falling back to TCP when QUIC gets no
+    answer within ``timeouts.quic``, as browsers do (lesson 04).
     """
 
     def __init__(
@@ -561,6 +575,7 @@ class Client:
         split_hello: int | str | None = None,
         hello_records: int | str | None = None,
         ech: bool = False,
+        http3: bool = False,
         transport: Transport | None = None,
     ):
         self.host = host
@@ -592,6 +607,9 @@ class Client:
         if not isinstance(ech, bool):
             raise TypeError(f"ech={ech!r}: expected True or False")
         self.ech = ech
+        if not isinstance(http3, bool):
+            raise TypeError(f"http3={http3!r}: expected True or False")
+        self.http3 = http3
         self.transport = transport or TCPTransport()
         self._tcp = TCPStack.of(host)
         self._tls_rng = host.internet.rng(f"tls:{host.name}")
@@ -796,7 +814,7 @@ class Client:
         )
         loop = self.host.internet.loop
         https_record = None
-        if self.ech and url.secure and not url.literal and front is None:
+        if (self.ech or self.http3) and url.secure and not url.literal and front is None:
             # browsers ask for the HTTPS record beside the addresses (RFC 9460)
             https_record = loop.process(self._lookup(url.host, dns.rdatatype.HTTPS))
         if url.literal:
@@ -818,18 +836,36 @@ class Client:
             return result
         request = request_bytes("GET", url.path, url.host_header)
         ech = None
+        h3 = False
         if https_record is not None:
             if not https_record.triggered:
                 yield https_record
-            ech = _ech_config(https_record.value)
+            ech = _ech_config(https_record.value) if self.ech else None
+            h3 = self.http3 and _offers_h3(https_record.value)
         tls_name = front or url.host
+        quic_attempts: tuple[Attempt, ...] = ()
+        if h3:
+            answer, quic_attempts = yield from self._http3(_interleave(usable)[0], url)
+            if answer is not None:
+                status, headers, body = answer
+                result.update(
+                    status=status,
+                    headers=headers,
+                    body=body.decode("utf-8", "replace"),
+                    address=quic_attempts[0].address,
+                    attempts=quic_attempts,
+                    sni=url.host,
+                    http_version="HTTP/3",
+                )
+                return result
         try:
             channel, attempts = yield from self._connect(_interleave(usable), url, tls_name)
         except _StageFailure as exc:
-            result.update(failure=exc.failure, detail=exc.detail, attempts=exc.attempts)
+            attempts = quic_attempts + tuple(exc.attempts)
+            result.update(failure=exc.failure, detail=exc.detail, attempts=attempts)
             return result
         winner = next(a for a in attempts if a.failure is None)
-        result.update(address=winner.address, attempts=tuple(attempts))
+        result.update(address=winner.address, attempts=quic_attempts + tuple(attempts))
         if url.secure:
             sni = None if url.literal and front is None else tls_name
             result.update(sni=ech.public_name if ech is not None else sni, ech=ech is not None)
@@ -841,8 +877,27 @@ class Client:
             body=exchange.body.decode("utf-8", "replace"),
             headers=exchange.headers,
             tls_version=exchange.tls_version,
+            http_version="HTTP/1.1" if exchange.status is not None else None,
         )
         return result
+
+    def _http3(self, address: IPAddress, url: _URL):
+        """Try HTTP/3 over QUIC to ``address``: ``(answer or None, (attempt,))``. A QUIC
+        handshake that fails or gets no answer within ``timeouts.quic`` means: use TCP."""
+        loop = self.host.internet.loop
+        started = loop.now
+        quic = QuicClient(self.host, address, url.port, url.host, self.ca,
+                          self.host.internet.rng(f"quic:{self.host.name}"))  # fmt: skip
+        try:
+            yield from quic.connect(self.timeouts.quic)
+            answer = yield from quic.get(url.host_header, url.path, self.timeouts.http)
+        except QuicFailure as exc:
+            failure = f"quic:{exc.kind}"
+            if failure not in FAILURES:
+                failure = "quic:handshake"
+            attempt = Attempt(address, started, loop.now, failure, exc.detail, "quic")
+            return None, (attempt,)
+        return answer, (Attempt(address, started, loop.now, None, "", "quic"),)
 
     def _can_reach(self, address: IPAddress) -> bool:
         if address.version == 4 and address.is_loopback or address == ipaddress.ip_address("::1"):
@@ -1074,6 +1129,17 @@ def _ech_config(lookup: DNSLookup):
         if configs:
             return configs[0]
     return None
+
+
+def _offers_h3(lookup: DNSLookup) -> bool:
+    """Whether an HTTPS record lookup says the site speaks HTTP/3 (``alpn`` holds h3)."""
+    if lookup.failure:
+        return False
+    for record in lookup.addresses:
+        alpn = getattr(record, "params", {}).get(dns.rdtypes.svcbbase.ParamKey.ALPN)
+        if alpn is not None and b"h3" in alpn.ids:
+            return True
+    return False
 
 
 def _doh_failure(failure: str) -> str:
@@ -1318,7 +1384,7 @@ def _one_probe(host, local, address, proto, port, payload, ttl, sport, timeout, 
 
     def first_reply(test):
         """Wait for the first reply satisfying ``test`` (or ICMP); None on timeout."""
-        deadline = loop.now + timeout
+        deadline = loop.deadline(timeout)
         while True:
             icmp = box.get("icmp")
             if icmp is not None:
@@ -1326,7 +1392,7 @@ def _one_probe(host, local, address, proto, port, payload, ttl, sport, timeout, 
             for p in box.get("replies", ()):
                 if test(p):
                     return p
-            remaining = deadline - loop.now
+            remaining = loop.remaining(deadline)
             if remaining <= 0:
                 return None
             ev = Event(loop)

@@ -23,6 +23,9 @@ the same fate without being parsed again.
   censor keeps the client's stream per flow and reads it whole. Keeping that state on
   the flow, not on the rule, is what makes it work (ooni/netem's SNI rules once missed
   split ClientHellos because state lived on the rule).
+* QUIC: the client's first datagrams to UDP port 443 are kept on the flow too, so a
+  reassembling censor reads a ClientHello that spans several Initial packets; a
+  per-packet one reads each datagram alone.
 * ``read_records``: a ClientHello may also be cut into several *TLS records*, which a
   client is free to do (RFC 8446 5.1). Some DPI boxes gather the handshake across records
   (``"all"``, the default here); others read the first record only (``"first"``), and a
@@ -54,6 +57,7 @@ __all__ = ["CensorEngine", "Flow", "Verdict", "Rule", "Observation", "ResolverRu
 
 _REASSEMBLY_LIMIT = 16384  # bytes of the client's stream a reassembling censor keeps
 _FLOW_IDLE = 300.0  # seconds after which an idle flow is forgotten
+_QUIC_DATAGRAMS = 4  # a client's first datagrams a reassembling censor keeps (QUIC)
 
 
 @dataclass(eq=False)
@@ -74,6 +78,7 @@ class Flow:
     throttle_free_at: dict = field(default_factory=dict)  # direction -> time the link frees
     packets: int = 0
     client_key: tuple = ()  # the client's (address key, port): compared for every packet
+    client_datagrams: list = field(default_factory=list)  # QUIC: the client's first datagrams
 
     def __post_init__(self) -> None:
         self.client_key = (_akey(self.client[0]), self.client[1])
@@ -103,6 +108,7 @@ class Observation:
     data: bytes
     now: float
     read_records: str = "all"
+    datagrams: tuple = ()  # QUIC: the client's datagrams the censor reads (see above)
 
     @property
     def from_client(self) -> bool:
@@ -262,7 +268,11 @@ class CensorEngine:
             data = bytes(flow.client_stream) if packet.payload else b""
         else:
             data = packet.payload
-        observation = Observation(packet, direction, flow, data, now, self._read_records)
+        datagrams = ()
+        if packet.proto == "udp":
+            reassembled = self.reassemble and flow.client_datagrams and flow.from_client(packet)
+            datagrams = tuple(flow.client_datagrams) if reassembled else (packet.payload,)
+        observation = Observation(packet, direction, flow, data, now, self._read_records, datagrams)
         for rule in self.packet_rules:
             try:
                 verdict = rule.inspect(observation)
@@ -357,6 +367,13 @@ class CensorEngine:
         flow.packets += 1
         if packet.proto == "tcp":
             self._track(flow, packet)
+        elif (
+            packet.proto == "udp"
+            and packet.dport == 443
+            and len(flow.client_datagrams) < _QUIC_DATAGRAMS
+            and flow.from_client(packet)
+        ):
+            flow.client_datagrams.append(packet.payload)  # a ClientHello takes 1 to 3
         return flow
 
     def _track(self, flow: Flow, packet: Packet) -> None:

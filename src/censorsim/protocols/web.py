@@ -143,6 +143,7 @@ class WebServer:
         server_header: str = "censorsim",
         headers: dict[str, str] | None = None,
         ech_keys: dict | None = None,
+        http3: bool = False,
     ):
         self.host = host
         self.names = tuple(names)
@@ -165,6 +166,11 @@ class WebServer:
         if https:
             stack.listen(443, self._accept_tls)
             host.services.append("https")
+        self.quic = None
+        if http3:
+            from censorsim.protocols.quic import QuicServer
+
+            self.quic = QuicServer(self, host.internet.rng(f"quic:{host.name}"))
 
     def __repr__(self) -> str:
         return f"<WebServer on {self.host.name}: {len(self.sites)} sites>"
@@ -180,6 +186,21 @@ class WebServer:
             sslobj.context = self._site_context(site)
         # otherwise the default certificate stays: a client asking for a name that is
         # not served here fails verification, as with a real server
+
+    def certificate_for(self, site: Site | None, names: tuple[str, ...]):
+        """``(certificate, key)`` the server presents for ``site`` (its default one for
+        None), with the site's certificate problem if it has one (for QUIC, whose TLS is
+        not OpenSSL's)."""
+        if site is None:
+            return self.ca.certificate_for(tuple(names))
+        problem = site.certificate
+        if problem is None:
+            return self.ca.certificate_for((site.name,))
+        if problem == "expired":
+            return self.ca.certificate_for((site.name,), not_after=EXPIRED_ON)
+        if problem == "wrong-name":
+            return self.ca.certificate_for((f"www.{site.name}",))
+        return self.ca.untrusted().certificate_for((site.name,))
 
     def _site_context(self, site: Site):
         problem = site.certificate

@@ -141,9 +141,11 @@ class CDN:
         edges: list[Host],
         servers: list[WebServer],
         ech: tuple | None = None,
+        http3: bool = False,
     ):
         self.world, self.network, self.edges, self.servers = world, network, edges, servers
         self.ech = ech  # (ECHConfig, private key) or None
+        self.http3 = http3  # the edges speak HTTP/3 over QUIC (UDP 443)
 
     def __repr__(self) -> str:
         return f"<CDN {self.network.name}: {len(self.edges)} edges, {len(self.sites)} sites>"
@@ -162,8 +164,10 @@ class CDN:
             server.add_site(site)
         chosen = [self.edges[i] for i in edges]
         publish(self.world, site, [a for h in chosen for a in h.addresses], ttl)
-        if self.ech is not None:
-            self.world.zone.add_https(site.name, ech=ech_config_list(self.ech[0]), ttl=ttl)
+        if self.ech is not None or self.http3:
+            alpn = ("h3", "http/1.1") if self.http3 else ("http/1.1",)
+            ech = ech_config_list(self.ech[0]) if self.ech is not None else None
+            self.world.zone.add_https(site.name, alpn=alpn, ech=ech, ttl=ttl)
         return site
 
 
@@ -177,9 +181,12 @@ def add_cdn(
     allow_fronting: bool = True,
     asn: int | None = None,
     ech_public_name: str | None = None,
+    http3: bool = False,
 ) -> CDN:
     """A CDN network with one edge host per entry of ``edge_addresses``; with
-    ``ech_public_name``, one that offers Encrypted Client Hello (see :class:`CDN`)."""
+    ``ech_public_name``, one that offers Encrypted Client Hello (see :class:`CDN`); with
+    ``http3``, one whose edges also speak HTTP/3 over QUIC, said in its sites' HTTPS
+    records (``alpn="h3,http/1.1"``)."""
     net = world.add_network(name, "cdn", prefixes, latency=latency, access_latency=0.0003, asn=asn)
     ech = ech_config_for(ech_public_name, world.seed) if ech_public_name else None
     ech_keys = {ech[0].config_id: ech} if ech else None
@@ -195,10 +202,11 @@ def add_cdn(
                 server_header=name,
                 headers={"X-Cache": f"HIT from {name}", "Alt-Svc": "clear"},
                 ech_keys=ech_keys,
+                http3=http3,
             )
         )
         edges.append(edge)
-    cdn = CDN(world, net, edges, servers, ech)
+    cdn = CDN(world, net, edges, servers, ech, http3)
     if ech_public_name:  # the public name is a name of the CDN's own (not a customer's)
         for server in servers:
             server.add_site(Site(ech_public_name, f"{name}: encrypted client hello"))

@@ -53,6 +53,7 @@ def football_night(seed: int = 0) -> World:
         ],
         asn=64501,
         ech_public_name="ech.nimbus.example",
+        http3=True,
     )
     cdn.add_site(
         Site(
