@@ -34,7 +34,7 @@ BENCHMARKS = (
         "a synthetic internet of 1,000,000 names, a 3,000-address list's collateral",
     ),
     ("bench_notebooks.py", "lessons and solutions: execution time against an empty notebook"),
-    ("bench_grading.py", "autograding a class of 30 warm-up submissions in one call"),
+    ("bench_grading.py", "autograding 20 warm-up submissions, sandbox on and off"),
 )
 WIDTH = 100
 
