@@ -20,6 +20,14 @@ from censorsim.worlds.builders import (
     publish,
 )
 from censorsim.worlds.football import football_night
+from censorsim.worlds.synthetic import (
+    BlockOrder,
+    Outcome,
+    SyntheticInternet,
+    SyntheticParameters,
+    Timeline,
+    synthetic_internet,
+)
 from censorsim.worlds.world import DEFAULT_EPOCH, World
 
 __all__ = [
@@ -35,4 +43,10 @@ __all__ = [
     "publish",
     "CDN",
     "Hosting",
+    "synthetic_internet",
+    "SyntheticInternet",
+    "SyntheticParameters",
+    "BlockOrder",
+    "Outcome",
+    "Timeline",
 ]
