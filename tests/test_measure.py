@@ -536,7 +536,9 @@ def test_locate_censor_finds_a_national_gateway_and_an_address_block():
     # an address block stops even the benign name: the SYNs show where
     world.isp.censor.add(cs.DropOnIP(Blocklist(["203.0.113.10"])))
     where = cs.measure.locate_censor(world, alice, f"http://{STREAM}/")
-    assert (where.trigger, where.payload, where.hop, where.after) == ("address", "syn", 2, "isp")
+    assert (where.trigger, where.hop, where.after, where.reaction) == ("address", 2, "isp", "none")
+    assert where.syn is not None and not where.syn.reached and not where.control.reached
+    assert "SYN probes" in where.summary()
 
 
 def test_locate_censor_sees_nothing_on_the_path_for_dns_blocking():

@@ -63,7 +63,8 @@ class CensorLocation:
     back at ``hop``: ``"reset"``, ``"answer"`` (a reply that the server could not have
     sent from there, such as a block page), ``"unreachable"`` or ``"none"`` (silence: the
     probe was dropped). ``server_hop`` is how many hops away the server answered the
-    control probes.
+    control probes. ``control`` and ``test`` are the two traceroutes; when the address
+    itself is blocked, ``syn`` is the traceroute of bare SYN probes that located it.
     """
 
     url: str
@@ -79,6 +80,7 @@ class CensorLocation:
     server_hop: int | None
     control: TracerouteResult
     test: TracerouteResult
+    syn: TracerouteResult | None = None
 
     def __repr__(self) -> str:
         return (
@@ -87,24 +89,44 @@ class CensorLocation:
         )
 
     def summary(self) -> str:
-        """The two traceroutes side by side, and the conclusion."""
-        lines = [
-            f"locate_censor {self.url} ({self.address}), {self.payload} probes",
-            f"{'TTL':>4}  control ({self.control_name}){'':<16} test ({self.name})",
-        ]
-        control = {h.ttl: h for h in self.control.hops}
-        test = {h.ttl: h for h in self.test.hops}
-        for ttl in range(1, max([*control, *test, 0]) + 1):
-            cells = []
-            for hop in (control.get(ttl), test.get(ttl)):
-                if hop is None:
-                    cells.append("")
-                else:
-                    who = hop.name or (str(hop.address) if hop.address else "*")
-                    cells.append(f"{hop.kind} {who}")
-            lines.append(f"{ttl:>4}  {cells[0]:<38} {cells[1]}")
+        """The traceroutes side by side, and the conclusion."""
+        lines = [f"locate_censor {self.url} ({self.address})"]
+        if self.syn is not None:
+            lines.append("  even the benign name could not open a connection; SYN probes:")
+            columns = [("SYN probes", self.syn)]
+        else:
+            columns = [
+                (f"{self.payload} naming {self.control_name}", self.control),
+                (f"{self.payload} naming {self.name}", self.test),
+            ]
+        lines.append(f"{'TTL':>5}  " + "".join(f"{title:<46}" for title, _ in columns).rstrip())
+        hops = [{h.ttl: h for h in trace.hops} for _, trace in columns]
+        last = max((ttl for by_ttl in hops for ttl in by_ttl), default=0)
+        silent_from = None
+        for ttl in range(1, last + 1):
+            row = [by_ttl.get(ttl) for by_ttl in hops]
+            if all(h is None or h.kind == "none" for h in row):
+                silent_from = silent_from or ttl
+                if ttl < last:
+                    continue
+            if silent_from is not None:
+                span = f"{silent_from}-{ttl}" if ttl > silent_from else f"{ttl}"
+                cells = ["none (silence)" if h is not None else "" for h in row]
+                silent_from = None
+            else:
+                span = str(ttl)
+                cells = [self._cell(h) for h in row]
+            lines.append(f"{span:>5}  " + "".join(f"{c:<46}" for c in cells).rstrip())
         lines.append(self.conclusion())
         return "\n".join(lines)
+
+    def _cell(self, hop) -> str:
+        if hop is None:
+            return ""
+        who = hop.name or (str(hop.address) if hop.address else "*")
+        text = f"{hop.kind} {who}"
+        forged = hop.kind in ("reset", "answer") and hop.ttl < (self.server_hop or 0)
+        return text + " (forged on the way)" if forged else text
 
     def conclusion(self) -> str:
         """One sentence: where the censor acts, and on what."""
@@ -219,20 +241,20 @@ def locate_censor(
     test = probe.traceroute(str(address), payload=payload, server_name=name, **options)
     server_hop = next((h.ttl for h in control.hops if h.kind == "answer"), None)
     trigger = None
+    syn = None
     if control.reached and not test.reached:
         trigger = "name"
+        hop, after, network, reaction = _stop(test)
     elif not control.reached:
         # even the benign connection fails: trace bare SYNs to the address
-        trigger, payload = "address", "syn"
-        control = test = probe.traceroute(str(address), payload=None, **options)
-        if test.reached:
-            trigger = None
-    if trigger is None:
-        hop = after = network = reaction = None
+        syn = probe.traceroute(str(address), payload=None, **options)
+        trigger = None if syn.reached else "address"
+        hop, after, network, reaction = _stop(syn)
+        server_hop = next((h.ttl for h in syn.hops if h.kind == "answer"), None)
     else:
-        hop, after, network, reaction = _stop(test)
-        if hop is None:
-            trigger = None
+        hop = after = network = reaction = None
+    if hop is None:
+        trigger = None
     return CensorLocation(
         url=url,
         name=name,
@@ -247,4 +269,5 @@ def locate_censor(
         server_hop=server_hop,
         control=control,
         test=test,
+        syn=syn,
     )
