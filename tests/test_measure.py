@@ -564,3 +564,27 @@ def test_docstring_examples_hold(name):
 
     module = importlib.import_module(f"censorsim.measure.{name}")
     assert doctest.testmod(module).failed == 0
+
+
+def test_a_measurement_is_the_same_in_another_process_with_another_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json, censorsim as cs\n"
+        "w = cs.worlds.football_night(seed=5)\n"
+        "w.isp.censor.add(cs.SpoofDNSOnQName(cs.Blocklist(['futbol-stream.example'])))\n"
+        "r = cs.measure.web_connectivity(w, w.client('alice', ip_version='dual'),"
+        " 'http://futbol-stream.example/')\n"
+        "print(json.dumps(r.test_keys, sort_keys=True))\n"
+    )
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+        )
+        assert run.stderr == ""
+        outputs.add(run.stdout)
+    assert len(outputs) == 1
