@@ -34,13 +34,16 @@ publishes: ``dns_experiment_failure``, ``dns_consistency``, ``control_failure``,
 ``"tcp_ip"``, ``"http-failure"``, ``"http-diff"``, or None when it cannot tell) and
 ``accessible``.
 
-Simplifications, stated: one probe operation at a time is not raced against a clock of
-its own (the world's virtual time orders everything, so a measurement repeats exactly);
-no cookies, no HTTP/3; the connection that fetches is the first to be ready among the
-system resolver's addresses (OONI's priority selector also lets other addresses fetch
-when the system resolver found none, which changes nothing in the result, since the
-classic analysis ignores them); failures are the simulator's, under OONI's names
-(:data:`~censorsim.measure.failures.OONI_FAILURES`).
+Simplifications, stated: the system resolver asks only for the address families the probe
+uses (``ip_version``), as ``getaddrinfo`` does with ``AI_ADDRCONFIG``; OONI's asks for
+both and lets the connections to a family the host lacks fail (so an IPv6-only probe that
+measures an IPv4-only site gets ``dns_no_answer`` here, and ``network_unreachable`` in
+OONI's probe, a false positive either way). Everything runs on the world's virtual clock,
+so a measurement repeats exactly; no cookies, no HTTP/3; the connection that fetches is
+the first to be ready among the system resolver's addresses (OONI's priority selector
+also lets other addresses fetch when the system resolver found none, which changes
+nothing in the result, since the classic analysis ignores them); failures are the
+simulator's, under OONI's names (:data:`~censorsim.measure.failures.OONI_FAILURES`).
 """
 
 from __future__ import annotations
@@ -585,6 +588,10 @@ class _Probe:
             record["failure"] = INVALID_REDIRECT
             return None
         target = urljoin(url.text, location)
+        scheme = urlsplit(target).scheme
+        if scheme not in ("http", "https"):  # the words of Go's HTTP client
+            record["failure"] = f'unknown_failure: unsupported protocol scheme "{scheme}"'
+            return None
         try:
             nxt = _parse(target)
         except ValueError as exc:
