@@ -7,7 +7,7 @@ at the end. Nothing is asserted on time: a missed target shows as ``NO`` in the 
 A script that fails (or writes to stderr) is reported and makes this script exit with
 status 1; in normal operation nothing is written to stderr.
 
-Run: ``make bench`` or ``.venv/bin/python benchmarks/run_all.py`` (about four and a half minutes).
+Run: ``make bench`` or ``.venv/bin/python benchmarks/run_all.py`` (about five minutes).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
     ("bench_fetch.py", "HTTPS fetches through football_night() against the bare floor"),
+    ("bench_measure.py", "Web Connectivity measurements against a browser's fetch"),
     ("bench_core.py", "world build, live flows in a censor, substring and regex block lists"),
     ("bench_sni.py", "SNI extraction: censorsim.wire.extract_sni against scapy"),
     ("bench_quic.py", "QUIC SNI extraction: extract_quic_sni against aioquic's packet code"),
