@@ -27,8 +27,13 @@ $(STAMP):
 
 venv: $(STAMP)
 
+# JupyterHub's proxy for the class server and its test (make hub-proxy); make test installs
+# it where npm is (tests/test_hub.py says why it skips without it, and fails in CI)
+HUB_PROXY := hub/proxy/node_modules/.bin/configurable-http-proxy
+NPM := $(shell command -v npm 2>/dev/null)
+
 ## test: run the whole test suite with the network switched off (where the system allows)
-test: venv
+test: venv $(if $(NPM),$(HUB_PROXY))
 	tests/offline.sh $(PY) -m pytest
 
 # hub/jupyter/student turns off nbgrader's instructor panels (formgrader, create
@@ -88,7 +93,6 @@ student-dist: venv
 
 ## hub-proxy: configurable-http-proxy (npm) for the class server, into hub/proxy/node_modules
 ##            (the versions of hub/proxy/package-lock.json; needs Node.js 18+ and npm)
-HUB_PROXY := hub/proxy/node_modules/.bin/configurable-http-proxy
 hub-proxy: $(HUB_PROXY)
 $(HUB_PROXY): hub/proxy/package.json hub/proxy/package-lock.json
 	cd hub/proxy && npm ci --no-audit --no-fund --loglevel=error
