@@ -10,7 +10,7 @@ two students. Then a whole round of a lab:
    generates and releases lab00 through nbgrader's exchange;
 2. Ada logs in through the hub's login page in a real browser (Debian's Chromium driven
    by Playwright, as tests/test_browser.py does), fetches the lab in the Assignments tab,
-   completes it correctly and submits it there; Bob logs in over HTTP, fetches, completes
+   opens it, types the right answers into its cells, saves, and submits it in the tab; Bob logs in over HTTP, fetches, completes
    one task wrongly and submits through the same server API the tab uses;
 3. the instructor collects, autogrades in the sandbox (bubblewrap, required), with each
    student's seed from the grading secret in the instructor's home, generates and
@@ -60,6 +60,7 @@ ROOT = REPO
 LAB = "lab00-warmup"
 HUB = ROOT / "hub"
 ARTIFACTS = ROOT / "artifacts"
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the current tab
 PROXY = HUB / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 sys.path.insert(0, str(HUB))
 import classfile  # noqa: E402  (hub/classfile.py)
@@ -395,9 +396,15 @@ def complete(member: Member, answers: dict[str, str]) -> None:
 
 
 def solution_answers() -> dict[str, str]:
+    """The right answers, as a student would write them (without nbgrader's markers)."""
     nb = read(ROOT / "solutions" / LAB / f"{LAB}.ipynb")
+    markers = ("### BEGIN SOLUTION", "### END SOLUTION")
     return {
-        nbgrader_meta(c)["grade_id"]: c.source for c in nb.cells if nbgrader_meta(c).get("solution")
+        nbgrader_meta(c)["grade_id"]: "\n".join(
+            line for line in c.source.splitlines() if not line.strip().startswith(markers)
+        )
+        for c in nb.cells
+        if nbgrader_meta(c).get("solution")
     }
 
 
@@ -423,6 +430,39 @@ def open_assignments(page) -> None:
     page.wait_for_selector("#released_assignments_list", timeout=60_000)
 
 
+ACTIVE = """() => {
+  const cell = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active');
+  return cell ? Number(cell.dataset.windowedListIndex) : -1;
+}"""
+
+
+def type_answers(page, hub: Hub, name: str, answers: dict[str, str]) -> None:
+    """Open the fetched lab in JupyterLab and type each answer into its cell, as a student
+    does: walk down to the cell (J), edit it (Enter), replace its text, leave it (Escape);
+    then save (Ctrl+S)."""
+    released = read(ROOT / "labs" / LAB / f"{LAB}.ipynb")
+    where = {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(released.cells)}
+    page.goto(f"{hub.url}/user/{name}/lab/tree/{LAB}/{LAB}.ipynb")
+    first = f"{PANEL} .jp-Cell[data-windowed-list-index='0'] .jp-InputPrompt"
+    page.wait_for_selector(first, timeout=START * 1000)
+    page.click(first)
+    page.keyboard.press("Escape")
+    for grade_id, source in sorted(answers.items(), key=lambda item: where[item[0]]):
+        while (index := page.evaluate(ACTIVE)) < where[grade_id]:
+            page.keyboard.press("j")
+            page.wait_for_function(f"() => ({ACTIVE})() > {index}")
+        assert index == where[grade_id], (grade_id, index)
+        page.keyboard.press("Enter")
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(source)
+        page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    page.wait_for_function(
+        "() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')",
+        timeout=30_000,
+    )
+
+
 def click_in_row(page, section: str, button: str) -> None:
     """Click ``button`` in the row of LAB in the assignment list's ``section``."""
     row = page.locator(f"#{section} .list_item", has_text=LAB)
@@ -433,8 +473,14 @@ def click_in_row(page, section: str, button: str) -> None:
 @pytest.fixture(scope="module")
 def student_dist(machine):
     """make student-dist, into a folder every user can read (the lessons come from it)."""
-    import student_dist as dist  # tools/student_dist.py
+    import importlib.util
 
+    # by its path: a course copy of another test may have put its own tools/ on sys.path
+    spec = importlib.util.spec_from_file_location(
+        "student_dist", ROOT / "tools" / "student_dist.py"
+    )
+    dist = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dist)
     folder, _ = dist.build(machine.base / "dist")
     return folder
 
@@ -460,12 +506,10 @@ def term(machine, student_dist, tmp_path_factory):
         open_assignments(page)
         click_in_row(page, "released_assignments_list", "Fetch")
         page.wait_for_selector(f"#fetched_assignments_list .list_item:has-text('{LAB}')")
-        ada_http = Member(hub, ada, m.passwords[ada])  # her browser's cookies, for the API
-        for cookie in b.cookies():
-            ada_http.http.cookies.set(
-                cookie["name"], cookie["value"], domain=cookie["domain"], path=cookie["path"]
-            )
-        complete(ada_http, solution_answers())
+        type_answers(page, hub, ada, solution_answers())
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "hub-ada-answered.png"))
+        open_assignments(page)
         click_in_row(page, "fetched_assignments_list", "Submit")
         page.wait_for_selector(f"#submitted_assignments_list .list_item:has-text('{LAB}')")
         ARTIFACTS.mkdir(exist_ok=True)
