@@ -105,4 +105,4 @@ lint: venv
 	$(BIN)/ruff format --check $(LINTED)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache artifacts
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache artifacts dist hub/proxy/node_modules
