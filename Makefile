@@ -12,7 +12,8 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv test lab instructor bench fuzz lint clean labs grade feedback secret check
+.PHONY: venv test lab instructor bench fuzz lint clean labs grade feedback secret check \
+	student-dist hub-proxy
 
 $(STAMP):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,13 +27,19 @@ $(STAMP):
 
 venv: $(STAMP)
 
+# JupyterHub's proxy for the class server and its test (make hub-proxy); make test installs
+# it where npm is (tests/test_hub.py says why it skips without it, and fails in CI)
+HUB_PROXY := hub/proxy/node_modules/.bin/configurable-http-proxy
+NPM := $(shell command -v npm 2>/dev/null)
+
 ## test: run the whole test suite with the network switched off (where the system allows)
-test: venv
+test: venv $(if $(NPM),$(HUB_PROXY))
 	tests/offline.sh $(PY) -m pytest
 
-# tools/jupyter/student turns off nbgrader's instructor panels (formgrader, create
-# assignment, course list), as binder/postBuild does for Binder.
-STUDENT_JUPYTER := $(abspath tools/jupyter/student)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
+# hub/jupyter/student turns off nbgrader's instructor panels (formgrader, create
+# assignment, course list), as binder/postBuild does for Binder and the class server does
+# for its students.
+STUDENT_JUPYTER := $(abspath hub/jupyter/student)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
 JUPYTER_LAB = $(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --LabApp.news_url=None
 
 ## lab: open JupyterLab on the course, as a student sees it (no instructor panels)
@@ -78,11 +85,24 @@ check: venv
 feedback: venv
 	$(PY) tools/nbgrader_tasks.py feedback
 
-LINTED := src tests benchmarks tools nbgrader_config.py lessons solutions labs
+## student-dist: (instructors) what a class's students get, without solutions/ or hidden
+##               tests: dist/student/ (the wheel, lessons, labs, the class image's
+##               Dockerfile) and dist/censorship-course-student-<version>.tar.gz
+student-dist: venv
+	$(PY) tools/student_dist.py
+
+## hub-proxy: configurable-http-proxy (npm) for the class server, into hub/proxy/node_modules
+##            (the versions of hub/proxy/package-lock.json; needs Node.js 18+ and npm)
+hub-proxy: $(HUB_PROXY)
+$(HUB_PROXY): hub/proxy/package.json hub/proxy/package-lock.json
+	cd hub/proxy && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+LINTED := src tests benchmarks tools hub nbgrader_config.py lessons solutions labs
 
 lint: venv
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache artifacts
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache artifacts dist hub/proxy/node_modules

@@ -9,6 +9,8 @@ Layout (DESIGN.md, section 5), relative to the folder of this file:
     grading/gradebook.db                    the gradebook (SQLite)
     grading/grading-status.json             graded or "not graded" (and why), per submission
 
+The course id and the late penalty come from the class file, hub/class.toml (read through
+hub/classfile.py), which the class server's configuration shares.
 ``grading/`` is git-ignored: submissions and grades never enter the repository. The Make
 targets ``labs``, ``grade`` and ``feedback`` (tools/nbgrader_tasks.py) drive nbgrader with
 this file; ``make grade`` refreshes the gradebook from solutions/ into grading/release/.
@@ -26,10 +28,17 @@ c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 ROOT = os.path.dirname(os.path.abspath(__file__))
 GRADING = os.path.join(ROOT, "grading")
 os.makedirs(GRADING, exist_ok=True)  # SQLite creates the gradebook, not its folder
+TOOLS = os.path.join(ROOT, "tools")
+for folder in (TOOLS, os.path.join(ROOT, "hub")):  # neither is a package
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+import classfile  # noqa: E402  (hub/classfile.py: the class file, hub/class.toml)
+
+CLASS = classfile.for_course(ROOT)
 
 # -- where things are ---------------------------------------------------------------------
 c.CourseDirectory.root = ROOT
-c.CourseDirectory.course_id = "censorship-course"
+c.CourseDirectory.course_id = CLASS.course_id
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "labs"
 c.CourseDirectory.submitted_directory = os.path.join("grading", "submitted")
@@ -57,10 +66,7 @@ c.LockCells.lock_solution_cells = True
 # student's hidden cases from the course's secret (never given to a kernel), stderr
 # counted as ordinary output, and a time cap per notebook. The same for `make grade`,
 # `nbgrader autograde` and the formgrader's Autograde button: they all read this file.
-TOOLS = os.path.join(ROOT, "tools")
-if TOOLS not in sys.path:
-    sys.path.insert(0, TOOLS)
-import autograding  # noqa: E402  (tools/ is not a package)
+import autograding  # noqa: E402  (tools/autograding.py)
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
@@ -91,6 +97,13 @@ c.CourseExecute.protected = [
     GRADING,
     os.path.join(ROOT, "nbgrader_config.py"),
 ]
+# Late work: hub/class.toml's [grading] late_penalty ("none", "zero" or "N% per day"); the
+# due dates ([grading.due]) go into the gradebook with `make labs` and `make grade`.
+if CLASS.late_penalty.method == "per-day":
+    c.AssignLatePenalties.plugin_class = "late_penalty.PercentPerDay"
+    c.PercentPerDay.percent_per_day = CLASS.late_penalty.percent
+else:
+    c.LateSubmissionPlugin.penalty_method = CLASS.late_penalty.method
 # A deleted grade cell comes back from the gradebook (an edited one always does).
 c.OverwriteCells.add_missing_cells = True
 # Every cell of a lab runs in well under a second (a hidden test cell simulates about

@@ -7,7 +7,7 @@ at the end. Nothing is asserted on time: a missed target shows as ``NO`` in the 
 A script that fails (or writes to stderr) is reported and makes this script exit with
 status 1; in normal operation nothing is written to stderr.
 
-Run: ``make bench`` or ``.venv/bin/python benchmarks/run_all.py`` (about five minutes).
+Run: ``make bench`` or ``.venv/bin/python benchmarks/run_all.py`` (about seven minutes).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ BENCHMARKS = (
     ),
     ("bench_notebooks.py", "lessons and solutions: execution time against an empty notebook"),
     ("bench_grading.py", "autograding 20 warm-up submissions, sandbox on and off"),
+    ("bench_student_server.py", "memory of a student's server with lessons 00-02 open"),
 )
 WIDTH = 100
 

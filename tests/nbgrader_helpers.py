@@ -61,23 +61,21 @@ def make_course(
     notebook_timeout: int | None = None,
     sandbox: str | None = None,
 ) -> Path:
-    """A course folder at ``dest`` with the repository's config, tools and solutions.
+    """A course folder at ``dest`` with the repository's config, tools, class file and solutions.
 
     ``timeout`` replaces the per-cell execution timeout (seconds), to test endless loops
     without waiting a minute; ``notebook_timeout`` the cap for a whole notebook;
     ``sandbox`` the sandbox mode ("auto", "bubblewrap", "off").
     """
-    dest.mkdir(parents=True, exist_ok=True)
-    config = (REPO / "nbgrader_config.py").read_text() + "\n# test course\n"
+    config = "# test course\n"
     if timeout is not None:
         config += f"c.Execute.timeout = {int(timeout)}\n"
     if notebook_timeout is not None:
         config += f"c.CourseExecute.notebook_timeout = {int(notebook_timeout)}\n"
     if sandbox is not None:
         config += f"c.CourseExecute.sandbox = {sandbox!r}\n"
-    (dest / "nbgrader_config.py").write_text(config)
+    tasks.copy_configuration(REPO, dest, config)
     shutil.copytree(REPO / "solutions", dest / "solutions")
-    shutil.copytree(REPO / "tools", dest / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     return dest
 
 

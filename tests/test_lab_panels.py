@@ -1,7 +1,7 @@
 """`make lab` opens the course as a student sees it: nbgrader's assignment list and Validate
 button, but no instructor panel (formgrader, create assignment, course list), as Binder
 (binder/postBuild) does; `make instructor` opens it with them. The configuration folder
-tools/jupyter/student is put first on JUPYTER_CONFIG_PATH by `make lab` only."""
+hub/jupyter/student (the class server's student set-up) is put first on JUPYTER_CONFIG_PATH by `make lab` only."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from test_browser import postbuild_disables
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STUDENT = os.path.join(ROOT, "tools", "jupyter", "student")
+STUDENT = os.path.join(ROOT, "hub", "jupyter", "student")
 
 
 def _target(name: str) -> str:
@@ -28,7 +28,7 @@ def _target(name: str) -> str:
 def test_make_lab_uses_the_student_configuration_and_make_instructor_does_not():
     assert "JUPYTER_CONFIG_PATH=$(STUDENT_JUPYTER)" in _target("lab")
     assert "JUPYTER_CONFIG_PATH" not in _target("instructor")
-    assert "tools/jupyter/student" in open(os.path.join(ROOT, "Makefile")).read()
+    assert "hub/jupyter/student" in open(os.path.join(ROOT, "Makefile")).read()
 
 
 def _effective(config_path: str | None) -> tuple[dict, list]:

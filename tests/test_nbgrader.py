@@ -75,10 +75,12 @@ def test_there_are_labs():
 # -- the configuration -------------------------------------------------------------------
 def test_config_options_exist_in_nbgrader():
     """Every option of nbgrader_config.py is a configurable trait of an nbgrader class."""
+    import late_penalty  # tools/late_penalty.py (tools/ is on sys.path: nbgrader_helpers)
     import nbgrader.apps
     import nbgrader.apps.baseapp
     import nbgrader.converters
     import nbgrader.coursedir
+    import nbgrader.plugins
     import nbgrader.preprocessors
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -89,7 +91,9 @@ def test_config_options_exist_in_nbgrader():
         nbgrader.converters,
         nbgrader.apps,
         nbgrader.apps.baseapp,
+        nbgrader.plugins,  # LateSubmissionPlugin
         autograding,  # the course's own Execute (CourseExecute)
+        late_penalty,  # PercentPerDay, when the class file asks for a penalty per day
     ]
     assert config, "nbgrader_config.py sets nothing"
     for section, options in config.items():

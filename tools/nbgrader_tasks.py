@@ -70,6 +70,7 @@ BIN = Path(sys.executable).parent
 GRADING_RELEASE = os.path.join("grading", "release")  # student versions made while grading
 STATUS_FILE = "grading-status.json"  # under grading/: graded or not, and why, per submission
 SELF_CHECK_STUDENT = "you"
+CLASS_FILES = ("class.toml", "classfile.py")  # under hub/: the class file and its reader
 
 
 class NbgraderError(RuntimeError):
@@ -177,6 +178,43 @@ def _nbgrader_log(root: Path):
         handler.close()
 
 
+def copy_configuration(root: Path, dest: Path, extra: str = "") -> None:
+    """What a copy of the course at ``dest`` needs to grade as ``root`` does: its
+    ``nbgrader_config.py`` (with ``extra`` lines at the end), ``tools/`` and the class file
+    (``hub/class.toml`` and its reader ``hub/classfile.py``)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    config = (root / "nbgrader_config.py").read_text()
+    (dest / "nbgrader_config.py").write_text(config + ("\n" + extra if extra else ""))
+    shutil.copytree(root / "tools", dest / "tools", ignore=shutil.ignore_patterns("__py*"))
+    (dest / "hub").mkdir(exist_ok=True)
+    for name in CLASS_FILES:
+        shutil.copy(root / "hub" / name, dest / "hub" / name)
+
+
+def record_due_dates(root: Path = ROOT, labs: list[str] | None = None) -> dict:
+    """Write the due dates of hub/class.toml's ``[grading.due]`` into the gradebook (for the
+    labs it knows); nbgrader compares each submission's timestamp with them. Returns
+    ``{lab: due date}`` for the dates written."""
+    from nbgrader.api import Gradebook
+
+    hub = str(Path(root) / "hub")
+    if hub not in sys.path:
+        sys.path.insert(0, hub)
+    import classfile
+
+    due = classfile.for_course(root).due
+    written = {}
+    coursedir = course_directory(root)
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        known = {a.name for a in gb.assignments}
+        for lab, when in sorted(due.items()):
+            if lab in known and (labs is None or lab in labs):
+                utc = when.astimezone(datetime.UTC).replace(tzinfo=None)  # nbgrader keeps UTC
+                gb.update_or_create_assignment(lab, duedate=utc)
+                written[lab] = when
+    return written
+
+
 # -- labs ----------------------------------------------------------------------------------
 def align_cell_ids(source: Path, release: Path) -> bool:
     """Give the student version the source notebook's cell ids; True if it had to change.
@@ -212,6 +250,7 @@ def generate_labs(root: Path = ROOT, labs: list[str] | None = None, *, capture: 
         run_nbgrader(root, "generate_assignment", lab, "--force", capture=capture)
         for notebook in sorted((source / lab).glob("*.ipynb")):
             align_cell_ids(notebook, release / lab / notebook.name)
+    record_due_dates(root, labs)
     return labs
 
 
@@ -260,6 +299,7 @@ def sync_gradebook(root: Path = ROOT, labs: list[str] | None = None, *, log=None
                 raise NbgraderError(
                     f"recording {lab} in the gradebook failed ({error}); see grading/nbgrader.log"
                 ) from error
+    record_due_dates(root, labs)
     return labs
 
 
@@ -651,11 +691,8 @@ def self_check(
         course = Path(tmp) / "course"
         (course / "solutions").mkdir(parents=True)
         shutil.copytree(root / "solutions" / lab, course / "solutions" / lab)
-        shutil.copytree(root / "tools", course / "tools", ignore=shutil.ignore_patterns("__py*"))
-        config = (root / "nbgrader_config.py").read_text()
-        if sandbox is not None:
-            config += f"\nc.CourseExecute.sandbox = {sandbox!r}\n"
-        (course / "nbgrader_config.py").write_text(config)
+        extra = f"c.CourseExecute.sandbox = {sandbox!r}\n" if sandbox is not None else ""
+        copy_configuration(root, course, extra)
         folder = course / "grading" / "submitted" / SELF_CHECK_STUDENT / lab
         folder.mkdir(parents=True)
         shutil.copy(notebook, folder / f"{lab}.ipynb")
