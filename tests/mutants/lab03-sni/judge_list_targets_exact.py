@@ -1,0 +1,27 @@
+# mutant of judge_list_answer: counts only the target domains themselves as targets, so
+# pbs.twimg.com blocked by a suffix rule becomes collateral
+import re
+
+
+def judge_list(entries, mode, names, targets):
+    """{'missed': [...], 'collateral': [...]}: target names the list lets through, and other
+    names it blocks, each sorted."""
+
+    def blocked(name):
+        if mode == "exact":
+            return name in entries
+        if mode == "suffix":
+            return any(name == e or name.endswith("." + e) for e in entries)
+        if mode == "substring":
+            return any(e in name for e in entries)
+        if mode == "regex":
+            return any(re.search(e, name) for e in entries)
+        raise ValueError(f"mode {mode!r} is not exact, suffix, substring or regex")
+
+    def is_target(name):
+        return name in targets
+
+    return {
+        "missed": sorted(n for n in names if is_target(n) and not blocked(n)),
+        "collateral": sorted(n for n in names if not is_target(n) and blocked(n)),
+    }
