@@ -44,6 +44,27 @@ def test_segments_and_records_are_two_different_evasions():
     assert per_segment.client("b", hello_records="sni").fetch(f"https://{STREAM}/").ok
 
 
+@pytest.mark.parametrize("records", [None, "sni"])
+@pytest.mark.parametrize("ech", [False, True])
+def test_a_split_at_the_name_cuts_the_name_on_the_wire(ech, records):
+    """``split_hello="sni"`` cuts the name a censor reads: the outer one with ECH; with
+    ``hello_records="sni"`` too, each segment carries one whole record."""
+    per_packet = censored(cs.ResetOnSNI(Blocklist([STREAM, "ech.nimbus.example"])))
+    r = per_packet.client("a", ech=ech, split_hello="sni", hello_records=records).fetch(
+        f"https://{STREAM}/"
+    )
+    assert r.ok, r.detail
+    name = ("ech.nimbus.example" if ech else STREAM).encode()
+    first, second = [p.payload for p in r.trace.packets() if p.dport == 443 and p.payload][:2]
+    half = max(1, len(name) // 2)
+    assert first.endswith(name[:half]) and name not in first
+    if records is None:
+        assert second.startswith(name[half:])
+    else:  # the second segment is the second record: its header, then the rest of the name
+        assert second[0] == 0x16 and second[5:].startswith(name[half:])
+        assert 5 + (first[3] << 8 | first[4]) == len(first)
+
+
 def test_ech_hides_the_name_and_leaves_the_outer_one(world):
     world.isp.censor.add(cs.ResetOnSNI(Blocklist([STREAM])))
     alice = world.client("alice", ech=True)

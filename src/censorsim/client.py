@@ -72,10 +72,12 @@ from censorsim.protocols.quic import QuicClient, QuicFailure
 from censorsim.protocols.tcp import TCPError, TCPSocket, TCPStack
 from censorsim.protocols.tls import CertificateAuthority, TLSClientSession, TLSError
 from censorsim.wire import (
+    Incomplete,
     IPAddress,
     MalformedPacket,
     Packet,
     describe,
+    extract_sni,
     parse_dns,
     split_into_records,
 )
@@ -389,12 +391,7 @@ class _TCPChannel:
         hello = session.start()
         if ech is not None:
             hello = seal_client_hello(hello, ech, rng=client._tls_rng)
-        if client.hello_records is not None:
-            try:
-                hello = split_into_records(hello, client.hello_records)
-            except ValueError:
-                pass  # no server name to split at, or an offset past the end: one record
-        for segment in _split(hello, client.split_hello, self.server_name):
+        for segment in _cut_hello(hello, client.hello_records, client.split_hello):
             conn.send(segment)  # each call leaves as its own TCP segment
         deadline = internet.loop.deadline(timeout)
         while not session.handshake_done:
@@ -460,17 +457,40 @@ def _broken(stage: str, exc: TCPError, timeout: float) -> tuple[str, str]:
     return f"{stage}:reset", f"the connection was reset while waiting for the {_WAITING_FOR[stage]}"
 
 
-def _split(hello: bytes, at: int | str | None, sni: str | None) -> list[bytes]:
-    if at is None:
-        return [hello]
+def _cut_hello(hello: bytes, records: int | str | None, segments: int | str | None) -> list[bytes]:
+    """The ClientHello as the client sends it: re-framed as two TLS records at ``records``,
+    then cut into two TCP segments at ``segments`` (a byte offset of what is sent).
+
+    ``"sni"`` means the middle of the server name *on the wire*: the outer, public name
+    with ECH. With both at ``"sni"`` the record boundary and the segment boundary fall at
+    the same place of the name, so each segment holds one whole record.
+    """
+    try:
+        name = extract_sni(hello)
+    except (Incomplete, MalformedPacket):
+        name = None
+    where = hello.find(name.encode()) if name else -1
+    middle = where + max(1, len(name) // 2) if where >= 0 else None  # 1 record: offsets hold
+    record_cut = None  # where the second record's data starts, in the unsplit hello
+    if records is not None:
+        try:
+            framed = split_into_records(hello, records)
+        except ValueError:
+            framed = hello  # no server name to split at, or an offset past the end
+        else:
+            record_cut = middle if records == "sni" else 5 + records
+    else:
+        framed = hello
+    at = segments
     if at == "sni":
-        where = hello.find(sni.encode()) if sni else -1
-        if where < 0:
-            return [hello]
-        at = where + max(1, len(sni) // 2)
-    if not 0 < at < len(hello):
-        return [hello]  # an offset past the end of this hello: it leaves whole
-    return [hello[:at], hello[at:]]
+        if middle is None:
+            return [framed]
+        at = middle
+        if record_cut is not None and at > record_cut:
+            at += 5  # the second record's header comes before it
+    if at is None or not 0 < at < len(framed):
+        return [framed]  # no cut, or an offset past the end of this hello: it leaves whole
+    return [framed[:at], framed[at:]]
 
 
 # -- URLs ------------------------------------------------------------------------------------
