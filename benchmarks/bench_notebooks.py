@@ -13,7 +13,8 @@ it to be ready and shutting it down, with nothing to run. "cells" = notebook - f
 the lesson's own code costs.
 
 Targets (printed, never asserted; docs: /tmp/briefs/notebooks.md, DESIGN.md section 6):
-lesson 00 under 15 s, lessons 01 to 03 under 30 s, whole notebook including the floor.
+lesson 00 under 15 s, lessons 01 to 03 under 30 s, lab02's solution (hidden tests included)
+under 20 s (issue 9), whole notebook including the floor.
 
 How
 ---
@@ -56,7 +57,13 @@ ENCRYPTION = (
     else {}
 )
 # seconds, for the whole notebook
-TARGETS = {"lessons/00-": 15.0, "lessons/01-": 30.0, "lessons/02-": 30.0, "lessons/03-": 30.0}
+TARGETS = {
+    "lessons/00-": 15.0,
+    "lessons/01-": 30.0,
+    "lessons/02-": 30.0,
+    "lessons/03-": 30.0,
+    "solutions/lab02-": 20.0,
+}
 
 
 def notebooks() -> list[Path]:
