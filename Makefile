@@ -12,7 +12,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv test lab bench fuzz lint clean labs grade feedback
+.PHONY: venv test lab instructor bench fuzz lint clean labs grade feedback secret check
 
 $(STAMP):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,10 +30,19 @@ venv: $(STAMP)
 test: venv
 	tests/offline.sh $(PY) -m pytest
 
-## lab: open JupyterLab on the course
+# tools/jupyter/student turns off nbgrader's instructor panels (formgrader, create
+# assignment, course list), as binder/postBuild does for Binder.
+STUDENT_JUPYTER := $(abspath tools/jupyter/student)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
+JUPYTER_LAB = $(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --LabApp.news_url=None
+
+## lab: open JupyterLab on the course, as a student sees it (no instructor panels)
 lab: venv
-	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --LabApp.news_url=None \
+	JUPYTER_CONFIG_PATH=$(STUDENT_JUPYTER) $(JUPYTER_LAB) \
 		--LabApp.default_url=/lab/tree/lessons/00-welcome.ipynb
+
+## instructor: open JupyterLab with nbgrader's instructor panels (formgrader...)
+instructor: venv
+	$(JUPYTER_LAB) --LabApp.default_url=/lab/tree/README.md
 
 ## bench: print the speed and memory figures (nothing is asserted)
 bench: venv
@@ -50,11 +59,20 @@ fuzz: venv
 labs: venv
 	$(PY) tools/nbgrader_tasks.py labs
 
-## grade: (instructors) autograde grading/submitted/<student>/<lab>/ (one nbgrader call per
-##        lab) and print the scores; hidden tests draw their cases from a secret seed:
-##        CENSORSIM_GRADING_SEED=<secret> make grade
+## grade: (instructors) autograde grading/submitted/<student>/<lab>/ in a sandbox and print
+##        the scores; each student's hidden cases come from the grading secret (make secret)
 grade: venv
 	$(PY) tools/nbgrader_tasks.py grade
+
+## secret: (instructors) create the grading secret, ~/.config/censorsim/grading-secret
+secret: venv
+	$(PY) tools/nbgrader_tasks.py secret
+
+## check: (self-learners) grade your lab with the hidden tests and a fresh random seed:
+##        make check LAB=lab01-dns [NB=path/to/your/notebook.ipynb]
+check: venv
+	@test -n "$(LAB)" || { echo "say which lab: make check LAB=lab01-dns" >&2; exit 2; }
+	$(PY) tools/nbgrader_tasks.py check $(LAB) $(NB)
 
 ## feedback: (instructors) HTML feedback for the graded labs, under grading/feedback/
 feedback: venv

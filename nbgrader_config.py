@@ -7,15 +7,19 @@ Layout (DESIGN.md, section 5), relative to the folder of this file:
     grading/submitted/<student>/<lab>/      what students handed in
     grading/autograded/, grading/feedback/  nbgrader's work (and grading/release/, see below)
     grading/gradebook.db                    the gradebook (SQLite)
+    grading/grading-status.json             graded or "not graded" (and why), per submission
 
 ``grading/`` is git-ignored: submissions and grades never enter the repository. The Make
 targets ``labs``, ``grade`` and ``feedback`` (tools/nbgrader_tasks.py) drive nbgrader with
 this file; ``make grade`` refreshes the gradebook from solutions/ into grading/release/.
+Autograding runs through tools/autograding.py (sandbox, per-student seeds from the grading
+secret, time and memory caps), whichever way nbgrader is started.
 Every option below was checked against nbgrader 0.9.6's source: traitlets silently ignores
 a misspelt name.
 """
 
 import os
+import sys
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -48,6 +52,45 @@ c.LockCells.lock_grade_cells = True
 c.LockCells.lock_solution_cells = True
 
 # -- autograding --------------------------------------------------------------------------
+# Submissions run through CourseExecute (tools/autograding.py) instead of nbgrader's
+# Execute: a sandboxed kernel (bubblewrap) that sees only its own submission, each
+# student's hidden cases from the course's secret (never given to a kernel), stderr
+# counted as ordinary output, and a time cap per notebook. The same for `make grade`,
+# `nbgrader autograde` and the formgrader's Autograde button: they all read this file.
+TOOLS = os.path.join(ROOT, "tools")
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+import autograding  # noqa: E402  (tools/ is not a package)
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+# nbgrader 0.9.6's list (converters/autograde.py), with Execute replaced
+c.Autograde.autograde_preprocessors = [
+    autograding.CourseExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+# "auto": under bubblewrap when it works on this machine (apt install bubblewrap);
+# "bubblewrap": refuse to grade without it; "off": never (student code runs as you).
+c.CourseExecute.sandbox = "auto"
+c.CourseExecute.notebook_timeout = 600  # seconds for a whole notebook (a lab takes ~3 s)
+c.CourseExecute.memory_limit = 4 * 2**30  # bytes of address space per kernel
+c.CourseExecute.course_root = ROOT
+c.CourseExecute.protected = [
+    os.path.join(ROOT, "solutions"),
+    GRADING,
+    os.path.join(ROOT, "nbgrader_config.py"),
+]
 # A deleted grade cell comes back from the gradebook (an edited one always does).
 c.OverwriteCells.add_missing_cells = True
 # Every cell of a lab runs in well under a second (a hidden test cell simulates about

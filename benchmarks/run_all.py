@@ -30,8 +30,12 @@ BENCHMARKS = (
     ("bench_sni.py", "SNI extraction: censorsim.wire.extract_sni against scapy"),
     ("bench_quic.py", "QUIC SNI extraction: extract_quic_sni against aioquic's packet code"),
     ("bench_blocklist.py", "a 1,000,000-name suffix block list"),
+    (
+        "bench_scale.py",
+        "a synthetic internet of 1,000,000 names, a 3,000-address list's collateral",
+    ),
     ("bench_notebooks.py", "lessons and solutions: execution time against an empty notebook"),
-    ("bench_grading.py", "autograding a class of 30 warm-up submissions in one call"),
+    ("bench_grading.py", "autograding 20 warm-up submissions, sandbox on and off"),
 )
 WIDTH = 100
 

@@ -19,11 +19,14 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
 
-import nbgrader_tasks as tasks  # noqa: E402  (tools/ is not a package)
+import autograding  # noqa: E402  (tools/ is not a package)
+import nbgrader_tasks as tasks  # noqa: E402
 
 __all__ = [
     "REPO",
     "tasks",
+    "autograding",
+    "grading_secret",
     "lab_names",
     "lab_notebooks",
     "make_course",
@@ -51,19 +54,36 @@ def lab_notebooks(root: Path, step: str, lab: str) -> list[Path]:
     return sorted((root / folder / lab).glob("*.ipynb"))
 
 
-def make_course(dest: Path, *, timeout: int | None = None) -> Path:
-    """A course folder at ``dest`` with the repository's config and solutions.
+def make_course(
+    dest: Path,
+    *,
+    timeout: int | None = None,
+    notebook_timeout: int | None = None,
+    sandbox: str | None = None,
+) -> Path:
+    """A course folder at ``dest`` with the repository's config, tools and solutions.
 
     ``timeout`` replaces the per-cell execution timeout (seconds), to test endless loops
-    without waiting a minute.
+    without waiting a minute; ``notebook_timeout`` the cap for a whole notebook;
+    ``sandbox`` the sandbox mode ("auto", "bubblewrap", "off").
     """
     dest.mkdir(parents=True, exist_ok=True)
-    config = (REPO / "nbgrader_config.py").read_text()
+    config = (REPO / "nbgrader_config.py").read_text() + "\n# test course\n"
     if timeout is not None:
-        config += f"\n# test course: a short timeout\nc.Execute.timeout = {int(timeout)}\n"
+        config += f"c.Execute.timeout = {int(timeout)}\n"
+    if notebook_timeout is not None:
+        config += f"c.CourseExecute.notebook_timeout = {int(notebook_timeout)}\n"
+    if sandbox is not None:
+        config += f"c.CourseExecute.sandbox = {sandbox!r}\n"
     (dest / "nbgrader_config.py").write_text(config)
     shutil.copytree(REPO / "solutions", dest / "solutions")
+    shutil.copytree(REPO / "tools", dest / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     return dest
+
+
+def grading_secret(value: str | None):
+    """The course's grading secret is ``value`` (None: no secret at all) inside the block."""
+    return autograding.using_secret(value)
 
 
 def read(path: Path) -> nbformat.NotebookNode:

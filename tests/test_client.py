@@ -123,7 +123,12 @@ def test_bad_resolver_and_options_raise(world):
     with pytest.raises(ValueError, match="exists already"):
         world.client("alice", resolver="198.51.100.53")
     with pytest.raises(ValueError, match="split_hello"):
-        world.client("dave", split_hello=10_000).fetch("https://bakery.example/")
+        world.client("dave", split_hello=0)
+    # an offset past the end of the hello: it leaves in one segment (documented)
+    r = world.client("erin", split_hello=10_000).fetch("https://bakery.example/")
+    assert r.ok
+    hellos = [p for p in r.trace.packets() if p.dport == 443 and p.payload[:1] == b"\x16"]
+    assert len(hellos) == 1
 
 
 def test_unknown_name_is_nxdomain_everywhere(world):

@@ -344,3 +344,16 @@ def test_each_layer_imports_only_layers_below_it():
             if theirs > mine:
                 wrong.append(f"{name} (layer {mine}) imports {dep} (layer {theirs})")
     assert not wrong, "\n".join(wrong)
+
+
+def test_waits_end_even_when_a_deadline_falls_between_nanoseconds():
+    # a regression: a traceroute whose probes all go unanswered used to freeze the clock,
+    # its remaining wait (deadline - now) a sliver no nanosecond-grid timer could cover
+    w = cs.worlds.football_night()
+    engine = cs.CensorEngine("line")
+    engine.add(cs.DropOnIP(Blocklist(["203.0.113.10", "203.0.113.11"])))
+    alice = w.client("alice")
+    w.place_censor(engine, client="alice")
+    result = alice.traceroute("futbol-stream.example", max_ttl=4, timeout=1.7)
+    assert [h.kind for h in result.hops] == ["none"] * 4 and result.blocked_at == 1
+    assert w.loop.deadline(0.1 + 0.2) - w.loop.deadline(0.3) == 0.0

@@ -9,7 +9,8 @@
 * a round trip in a temporary course, with one autograde call per lab for all students:
   the solution scores full marks and the blank student version zero; edited test cells
   and deleted test cells are put back before grading; an endless loop in one answer
-  costs that answer's points only; the solutions score full marks under two grading seeds.
+  costs that answer's points only; the solutions score full marks under two grading
+  secrets (the tests of tests/test_grading_class.py grade hostile and broken submissions).
 
 Labs added later are covered automatically: the tests are parametrized over solutions/.
 """
@@ -21,8 +22,10 @@ import time
 import pytest
 from nbgrader_helpers import (
     REPO,
+    autograding,
     delete_cell,
     grade_cells,
+    grading_secret,
     lab_names,
     lab_notebooks,
     loop_answer,
@@ -41,7 +44,16 @@ pytestmark = pytest.mark.slow
 
 LABS = lab_names()
 LOOP_TIMEOUT = 10  # seconds per cell in the temporary course (the real config says 60)
-SEED_A, SEED_B = "1111", "2222"
+SECRET_A, SECRET_B = (
+    "a-secret-for-the-tests-" + "a" * 20,
+    "another-secret-for-the-tests-" + "b" * 20,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _secret():
+    with grading_secret(SECRET_A):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +89,7 @@ def test_config_options_exist_in_nbgrader():
         nbgrader.converters,
         nbgrader.apps,
         nbgrader.apps.baseapp,
+        autograding,  # the course's own Execute (CourseExecute)
     ]
     assert config, "nbgrader_config.py sets nothing"
     for section, options in config.items():
@@ -91,6 +104,11 @@ def test_config_options_exist_in_nbgrader():
     assert config.CourseDirectory.source_directory == "solutions"
     assert config.CourseDirectory.release_directory == "labs"
     assert config.CourseDirectory.db_url.startswith("sqlite:///")
+    steps = config.Autograde.autograde_preprocessors
+    assert autograding.CourseExecute in steps and not any(
+        step.__name__ == "Execute" for step in steps
+    ), steps
+    assert config.CourseExecute.sandbox == "auto" and config.CourseExecute.notebook_timeout > 0
 
 
 def test_ignore_pattern_drops_warnings_only():
@@ -241,18 +259,14 @@ def graded(request, course):
     for student, notebooks in submissions.items():
         submit(course, student, lab, notebooks)
     started = time.perf_counter()
-    tasks.autograde(course, [lab], env={"CENSORSIM_GRADING_SEED": SEED_A})
+    outcomes = tasks.autograde(course, [lab])
     seconds = time.perf_counter() - started
-    # the solutions again, under another grading seed (the hidden cases change), the way
+    assert all(o.graded for o in outcomes.values()), [o.reason for o in outcomes.values()]
+    # the solutions again, under another grading secret (the hidden cases change), the way
     # `make grade` does it: the gradebook first takes the tests of solutions/ again
     submit(course, "solution-seed-b", lab, sources)
-    tasks.autograde(
-        course,
-        [lab],
-        student="solution-seed-b",
-        env={"CENSORSIM_GRADING_SEED": SEED_B},
-        sync=True,
-    )
+    with grading_secret(SECRET_B):
+        tasks.autograde(course, [lab], students=["solution-seed-b"], sync=True)
     scores = {s: points for (s, a), points in tasks.scores(course).items() if a == lab}
     return {
         "lab": lab,
@@ -323,17 +337,18 @@ def test_endless_loop_costs_only_its_answer(graded):
 
 
 def test_stray_warnings_cost_nothing(graded):
-    """IgnorePattern drops warnings on stderr, which would otherwise zero a test cell."""
+    """Warnings in a correct answer reach no test cell's stderr (which nbgrader scores zero):
+    the grading kernel sends sys.stderr to stdout (and IgnorePattern is the backstop)."""
     nb = _autograded(graded, "loop-and-warnings")
-    warned = [c for c in nb.cells if "stray warning" in str(c.get("outputs", ""))]
-    assert not warned, "a warning on stderr was kept"
+    warned = [c for c in grade_cells(nb) if "stray warning" in str(c.get("outputs", ""))]
+    assert warned, "the warnings never ran: the test proves nothing"
     for cell in grade_cells(nb):
         assert not [o for o in cell.outputs if o.get("name") == "stderr"], cell.outputs
 
 
-def test_solutions_pass_under_two_grading_seeds(graded):
-    assert _score(graded, "solution") == graded["max"]  # SEED_A
-    assert _score(graded, "solution-seed-b") == graded["max"]  # SEED_B
+def test_solutions_pass_under_two_grading_secrets(graded):
+    assert _score(graded, "solution") == graded["max"]  # SECRET_A
+    assert _score(graded, "solution-seed-b") == graded["max"]  # SECRET_B
 
 
 def test_feedback(graded):

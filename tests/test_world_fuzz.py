@@ -51,6 +51,12 @@ def rules(draw):
     cls = getattr(cs, kind)
     if kind.endswith("OnIP"):
         return cls(addresses)
+    if kind.endswith("OnECH"):
+        return cls(draw(st.sampled_from([None, names])))
+    if kind == "DropOnPort":
+        return cls(
+            draw(st.sampled_from([[443], [53], [443, 80]])), draw(st.sampled_from(["udp", "tcp"]))
+        )
     return cls(names)
 
 
@@ -69,6 +75,9 @@ clients = st.fixed_dictionaries(
         "resolver": st.sampled_from(["isp", "198.51.100.53", "https://dns.resolver.example/dns-query"]),
         "split_hello": st.sampled_from([None, None, "sni", 7]),
         "dns_cache": st.booleans(),
+        "ech": st.booleans(),
+        "hello_records": st.sampled_from([None, None, "sni", 40]),
+        "http3": st.booleans(),
     }
 )  # fmt: skip
 

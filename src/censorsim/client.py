@@ -44,6 +44,7 @@ Timeouts (in virtual seconds, see :class:`Timeouts`) cost no real time.
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -52,12 +53,14 @@ from urllib.parse import urljoin, urlsplit
 import dns.message
 import dns.rcode
 import dns.rdatatype
+import dns.rdtypes.svcbbase
 
 from censorsim.core.clock import Event, check_seconds, first_of
 from censorsim.core.net import Host
 from censorsim.names import normalize_name
 from censorsim.observe.trace import Recording, Trace
 from censorsim.protocols.dns import (
+    SERVED_TYPES,
     DNSCache,
     DNSLookup,
     _answer_ttl,
@@ -65,9 +68,18 @@ from censorsim.protocols.dns import (
     udp_lookup,
 )
 from censorsim.protocols.http import ResponseReader, request_bytes
+from censorsim.protocols.quic import QuicClient, QuicFailure
 from censorsim.protocols.tcp import TCPError, TCPSocket, TCPStack
 from censorsim.protocols.tls import CertificateAuthority, TLSClientSession, TLSError
-from censorsim.wire import IPAddress, MalformedPacket, Packet, describe, parse_dns
+from censorsim.wire import (
+    IPAddress,
+    MalformedPacket,
+    Packet,
+    describe,
+    parse_dns,
+    split_into_records,
+)
+from censorsim.wire.ech import parse_ech_config_list, seal_client_hello
 
 __all__ = [
     "Client",
@@ -109,6 +121,12 @@ FAILURES = (
     "tls:certificate-hostname",  # the certificate does not name the site
     "tls:certificate-authority",  # no trusted authority signed it
     "tls:certificate-expired",  # outside its validity period (at the world's virtual time)
+    "quic:timeout",  # no QUIC handshake (an HTTP/3 client then falls back to TCP)
+    "quic:handshake",  # the QUIC handshake was closed with an error
+    "quic:closed",  # the QUIC connection was closed before the answer
+    "quic:certificate-hostname",
+    "quic:certificate-authority",
+    "quic:certificate-expired",
     "http:reset",  # a RST while waiting for the answer
     "http:eof",  # the connection ended before the answer was complete
     "http:timeout",
@@ -127,7 +145,8 @@ class Timeouts:
 
     ``dns`` is per attempt (``dns_attempts`` attempts, like a stub resolver), ``connect``
     is one TCP handshake with its SYN retransmissions (each address gets its own),
-    ``tls`` the TLS handshake, ``http`` the wait for a complete answer.
+    ``tls`` the TLS handshake, ``http`` the wait for a complete answer. ``quic`` is how
+    long an HTTP/3 client waits for the QUIC handshake before it falls back to TCP.
     """
 
     dns: float = 5.0
@@ -135,9 +154,10 @@ class Timeouts:
     connect: float = 15.0
     tls: float = 10.0
     http: float = 15.0
+    quic: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("dns", "connect", "tls", "http"):
+        for name in ("dns", "connect", "tls", "http", "quic"):
             check_seconds(getattr(self, name), f"Timeouts.{name}", allow_zero=False)
         n = self.dns_attempts
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
@@ -153,12 +173,14 @@ class Attempt:
     ended: float
     failure: str | None  # None: this attempt won
     detail: str = ""
+    transport: str = "tcp"  # or "quic"
 
     def __repr__(self) -> str:
         outcome = "connected" if self.failure is None else self.failure
         if self.failure == "abandoned":
             outcome = "abandoned (another address won)"
-        return f"<Attempt {self.address} at {self.started:.3f} s: {outcome}>"
+        via = " (QUIC)" if self.transport == "quic" else ""
+        return f"<Attempt {self.address}{via} at {self.started:.3f} s: {outcome}>"
 
 
 @dataclass(frozen=True)
@@ -196,6 +218,9 @@ class FetchResult:
     history: tuple[Redirect, ...] = ()
     attempts: tuple[Attempt, ...] = ()
     final_url: str = ""
+    sni: str | None = None  # the server name on the wire (the outer one with ECH)
+    ech: bool = False  # whether the ClientHello was encrypted (ECH)
+    http_version: str | None = None  # "HTTP/1.1" or "HTTP/3", when an answer came
 
     @property
     def stage(self) -> str | None:
@@ -257,7 +282,7 @@ class Cancel:
 class Channel(Protocol):
     """A connection to one address, on which one request can be made."""
 
-    def request(self, request: bytes) -> Generator[Event, object, _Exchange]: ...
+    def request(self, request: bytes, *, ech=None) -> Generator[Event, object, _Exchange]: ...
 
     def abandon(self) -> None: ...
 
@@ -316,15 +341,16 @@ class _TCPChannel:
     def abandon(self) -> None:
         self.sock.reset()
 
-    def request(self, request: bytes) -> Generator[Event, object, _Exchange]:
+    def request(self, request: bytes, *, ech=None) -> Generator[Event, object, _Exchange]:
         """TLS if asked, then one HTTP request and its response.
 
         ``server_name`` is what the certificate must match: a host name (also sent as
-        SNI) or an address literal (not sent).
+        SNI) or an address literal (not sent). ``ech`` is the site's ECHConfig: the
+        ClientHello is then sealed inside an outer one that names its public name.
         """
         out = _Exchange()
         try:
-            session = (yield from self._handshake()) if self.secure else None
+            session = (yield from self._handshake(ech)) if self.secure else None
             if session is not None:
                 out.tls_version = session.version
                 self.sock.send(session.send(request))
@@ -348,19 +374,29 @@ class _TCPChannel:
             self.sock.abort()
             raise _StageFailure(*_broken(stage, exc, timeout)) from None
 
-    def _handshake(self):
+    def _handshake(self, ech=None):
         client, conn = self.client, self.sock
         internet = client.host.internet
         timeout = client.timeouts.tls
-        session = TLSClientSession(
-            client.ca.client_context(),
-            self.server_name,
-            client._tls_rng,
-            now=internet.epoch + internet.now,
+        context = (
+            client.ca.client_context(minimum_version=ssl.TLSVersion.TLSv1_3)
+            if ech is not None  # ECH's inner hello offers TLS 1.3 only
+            else client.ca.client_context()
         )
-        for segment in _split(session.start(), client.split_hello, self.server_name):
+        session = TLSClientSession(
+            context, self.server_name, client._tls_rng, now=internet.epoch + internet.now
+        )
+        hello = session.start()
+        if ech is not None:
+            hello = seal_client_hello(hello, ech, rng=client._tls_rng)
+        if client.hello_records is not None:
+            try:
+                hello = split_into_records(hello, client.hello_records)
+            except ValueError:
+                pass  # no server name to split at, or an offset past the end: one record
+        for segment in _split(hello, client.split_hello, self.server_name):
             conn.send(segment)  # each call leaves as its own TCP segment
-        deadline = internet.now + timeout
+        deadline = internet.loop.deadline(timeout)
         while not session.handshake_done:
             data = yield from self._recv(deadline, "tls", timeout)
             if not data:
@@ -387,7 +423,7 @@ class _TCPChannel:
         conn = self.sock
         timeout = self.client.timeouts.http
         reader = ResponseReader()
-        deadline = self.client.host.internet.now + timeout
+        deadline = self.client.host.internet.loop.deadline(timeout)
         while not reader.done:
             data = yield from self._recv(deadline, "http", timeout)
             if not data:
@@ -433,7 +469,7 @@ def _split(hello: bytes, at: int | str | None, sni: str | None) -> list[bytes]:
             return [hello]
         at = where + max(1, len(sni) // 2)
     if not 0 < at < len(hello):
-        raise ValueError(f"split_hello={at} is outside the {len(hello)}-byte ClientHello")
+        return [hello]  # an offset past the end of this hello: it leaves whole
     return [hello[:at], hello[at:]]
 
 
@@ -518,7 +554,12 @@ class Client:
 
     ``split_hello`` sends the TLS ClientHello in two TCP segments, split at that byte
     offset, or in the middle of the server name with ``"sni"`` (an evasion against
-    per-packet SNI filters, lesson 04).
+    per-packet SNI filters, lesson 04). ``hello_records`` cuts it into two TLS records
+    the same way (against censors that read one record only). A hello that has no server
+    name, or is shorter than the offset, leaves whole. With ``ech`` the client
+    uses Encrypted Client Hello where a site's HTTPS record offers it, and with ``http3``
+    HTTP/3 over QUIC where the record says ``h3``, falling back to TCP when QUIC gets no
+    answer within ``timeouts.quic``, as browsers do (lesson 04).
     """
 
     def __init__(
@@ -532,6 +573,9 @@ class Client:
         timeouts: Timeouts | None = None,
         dns_cache: bool = True,
         split_hello: int | str | None = None,
+        hello_records: int | str | None = None,
+        ech: bool = False,
+        http3: bool = False,
         transport: Transport | None = None,
     ):
         self.host = host
@@ -549,6 +593,23 @@ class Client:
                     f"split_hello={split_hello!r}: expected a positive byte offset, 'sni' or None"
                 )
         self.split_hello = split_hello
+        if hello_records is not None and hello_records != "sni":
+            if (
+                isinstance(hello_records, bool)
+                or not isinstance(hello_records, int)
+                or hello_records < 1
+            ):
+                raise ValueError(
+                    f"hello_records={hello_records!r}: expected a positive byte offset, 'sni' "
+                    "or None"
+                )
+        self.hello_records = hello_records
+        if not isinstance(ech, bool):
+            raise TypeError(f"ech={ech!r}: expected True or False")
+        self.ech = ech
+        if not isinstance(http3, bool):
+            raise TypeError(f"http3={http3!r}: expected True or False")
+        self.http3 = http3
         self.transport = transport or TCPTransport()
         self._tcp = TCPStack.of(host)
         self._tls_rng = host.internet.rng(f"tls:{host.name}")
@@ -648,22 +709,32 @@ class Client:
             code = dns.rdatatype.from_text(rdtype)
         except dns.rdatatype.UnknownRdatatype:
             raise ValueError(f"rdtype {rdtype!r} is not a DNS record type such as 'A'") from None
-        if code not in (dns.rdatatype.A, dns.rdatatype.AAAA):
-            raise ValueError(f"rdtype {rdtype!r}: the simulated DNS serves 'A' and 'AAAA' only")
+        if code not in SERVED_TYPES:
+            raise ValueError(
+                f"rdtype {rdtype!r}: the simulated DNS serves 'A', 'AAAA' and 'HTTPS' only"
+            )
         internet = self.host.internet
         context = _Context(f"resolve {name}")
         with Recording(internet, self.host.name, context=context) as rec:
             lookup = internet.run(self._lookup(name, code, wait=wait), context=context)
         return replace(lookup, trace=rec.trace)
 
-    def fetch(self, url: str) -> FetchResult:
-        """Fetch ``url`` through the simulated network; returns a :class:`FetchResult`."""
+    def fetch(self, url: str, *, front: str | None = None) -> FetchResult:
+        """Fetch ``url`` through the simulated network; returns a :class:`FetchResult`.
+
+        ``front`` is *domain fronting* (lesson 04): connect to the addresses of that
+        other name, and name it in the SNI (and check its certificate), but ask for the
+        URL's host in the encrypted ``Host`` header. It works where one CDN serves both
+        names and routes by ``Host``; a censor sees only the front.
+        """
         parsed = _parse_url(url)
+        if front is not None:
+            front = normalize_name(front)
         internet = self.host.internet
         start = internet.now
         context = _Context(f"fetch {url}")
         with Recording(internet, self.host.name, context=context) as rec:
-            fields = internet.run(self._fetch(parsed), context=context)
+            fields = internet.run(self._fetch(parsed, front), context=context)
         return FetchResult(url=url, started=start, trace=rec.trace, **fields)
 
     def traceroute(
@@ -690,12 +761,13 @@ class Client:
         )  # fmt: skip
 
     # -- the process ---------------------------------------------------------------------
-    def _fetch(self, url: _URL) -> Generator[Event, object, dict]:
+    def _fetch(self, url: _URL, front: str | None = None) -> Generator[Event, object, dict]:
         loop = self.host.internet.loop
         start = loop.now
         history: list[Redirect] = []
         while True:
-            step = yield from self._fetch_one(url)
+            step = yield from self._fetch_one(url, front)
+            front = None  # a redirect goes where it says
             status = step["status"]
             location = step["headers"].get("location") if step["failure"] is None else None
             if step["failure"] is not None or status is None or not 300 <= status < 400:
@@ -725,7 +797,7 @@ class Client:
         )
         return step
 
-    def _fetch_one(self, url: _URL) -> Generator[Event, object, dict]:
+    def _fetch_one(self, url: _URL, front: str | None = None) -> Generator[Event, object, dict]:
         result = dict(
             ok=False,
             status=None,
@@ -737,11 +809,18 @@ class Client:
             dns=None,
             tls_version=None,
             attempts=(),
+            sni=None,
+            ech=False,
         )
+        loop = self.host.internet.loop
+        https_record = None
+        if (self.ech or self.http3) and url.secure and not url.literal and front is None:
+            # browsers ask for the HTTPS record beside the addresses (RFC 9460)
+            https_record = loop.process(self._lookup(url.host, dns.rdatatype.HTTPS))
         if url.literal:
             addresses: tuple[IPAddress, ...] = (ipaddress.ip_address(url.host),)
         else:
-            lookup = yield from self._lookup_addresses(url.host)
+            lookup = yield from self._lookup_addresses(front or url.host)
             result["dns"] = lookup
             if lookup.failure:
                 result.update(failure=lookup.failure, detail=lookup.detail or _dns_detail(lookup))
@@ -756,14 +835,41 @@ class Client:
             )
             return result
         request = request_bytes("GET", url.path, url.host_header)
+        ech = None
+        h3 = False
+        if https_record is not None:
+            if not https_record.triggered:
+                yield https_record
+            ech = _ech_config(https_record.value) if self.ech else None
+            h3 = self.http3 and _offers_h3(https_record.value)
+        tls_name = front or url.host
+        quic_attempts: tuple[Attempt, ...] = ()
+        if h3:
+            answer, quic_attempts = yield from self._http3(_interleave(usable)[0], url)
+            if answer is not None:
+                status, headers, body = answer
+                result.update(
+                    status=status,
+                    headers=headers,
+                    body=body.decode("utf-8", "replace"),
+                    address=quic_attempts[0].address,
+                    attempts=quic_attempts,
+                    sni=url.host,
+                    http_version="HTTP/3",
+                )
+                return result
         try:
-            channel, attempts = yield from self._connect(_interleave(usable), url)
+            channel, attempts = yield from self._connect(_interleave(usable), url, tls_name)
         except _StageFailure as exc:
-            result.update(failure=exc.failure, detail=exc.detail, attempts=exc.attempts)
+            attempts = quic_attempts + tuple(exc.attempts)
+            result.update(failure=exc.failure, detail=exc.detail, attempts=attempts)
             return result
         winner = next(a for a in attempts if a.failure is None)
-        result.update(address=winner.address, attempts=tuple(attempts))
-        exchange = yield from channel.request(request)
+        result.update(address=winner.address, attempts=quic_attempts + tuple(attempts))
+        if url.secure:
+            sni = None if url.literal and front is None else tls_name
+            result.update(sni=ech.public_name if ech is not None else sni, ech=ech is not None)
+        exchange = yield from channel.request(request, ech=ech)
         result.update(
             status=exchange.status,
             failure=exchange.failure,
@@ -771,15 +877,34 @@ class Client:
             body=exchange.body.decode("utf-8", "replace"),
             headers=exchange.headers,
             tls_version=exchange.tls_version,
+            http_version="HTTP/1.1" if exchange.status is not None else None,
         )
         return result
+
+    def _http3(self, address: IPAddress, url: _URL):
+        """Try HTTP/3 over QUIC to ``address``: ``(answer or None, (attempt,))``. A QUIC
+        handshake that fails or gets no answer within ``timeouts.quic`` means: use TCP."""
+        loop = self.host.internet.loop
+        started = loop.now
+        quic = QuicClient(self.host, address, url.port, url.host, self.ca,
+                          self.host.internet.rng(f"quic:{self.host.name}"))  # fmt: skip
+        try:
+            yield from quic.connect(self.timeouts.quic)
+            answer = yield from quic.get(url.host_header, url.path, self.timeouts.http)
+        except QuicFailure as exc:
+            failure = f"quic:{exc.kind}"
+            if failure not in FAILURES:
+                failure = "quic:handshake"
+            attempt = Attempt(address, started, loop.now, failure, exc.detail, "quic")
+            return None, (attempt,)
+        return answer, (Attempt(address, started, loop.now, None, "", "quic"),)
 
     def _can_reach(self, address: IPAddress) -> bool:
         if address.version == 4 and address.is_loopback or address == ipaddress.ip_address("::1"):
             return True
         return any(a.version == address.version for a in self.host.addresses)
 
-    def _connect(self, addresses: list[IPAddress], url: _URL):
+    def _connect(self, addresses: list[IPAddress], url: _URL, tls_name: str):
         """Happy Eyeballs (RFC 8305 section 5): staggered attempts, the first to connect
         wins and the others are abandoned. Returns ``(channel, attempts)``; raises
         :class:`_StageFailure` when every attempt failed."""
@@ -792,7 +917,7 @@ class Client:
         def attempt(record: dict):
             try:
                 channel = yield from transport.open(
-                    self, record["address"], url.port, url.host, url.secure, record["cancel"]
+                    self, record["address"], url.port, tls_name, url.secure, record["cancel"]
                 )
             except _StageFailure as exc:
                 record.update(ended=loop.now, failure=exc.failure, detail=exc.detail)
@@ -987,6 +1112,34 @@ class Client:
             failure_for_rcode(rcode, addrs),
             message=message,
         )
+
+
+def _ech_config(lookup: DNSLookup):
+    """The first ECHConfig of an HTTPS record lookup, or None (no record, no ech key)."""
+    if lookup.failure or not lookup.addresses:
+        return None
+    for record in lookup.addresses:
+        param = getattr(record, "params", {}).get(dns.rdtypes.svcbbase.ParamKey.ECH)
+        if param is None:
+            continue
+        try:
+            configs = parse_ech_config_list(param.ech)
+        except ValueError:
+            continue  # a list we cannot read: connect without ECH, as browsers do
+        if configs:
+            return configs[0]
+    return None
+
+
+def _offers_h3(lookup: DNSLookup) -> bool:
+    """Whether an HTTPS record lookup says the site speaks HTTP/3 (``alpn`` holds h3)."""
+    if lookup.failure:
+        return False
+    for record in lookup.addresses:
+        alpn = getattr(record, "params", {}).get(dns.rdtypes.svcbbase.ParamKey.ALPN)
+        if alpn is not None and b"h3" in alpn.ids:
+            return True
+    return False
 
 
 def _doh_failure(failure: str) -> str:
@@ -1231,7 +1384,7 @@ def _one_probe(host, local, address, proto, port, payload, ttl, sport, timeout, 
 
     def first_reply(test):
         """Wait for the first reply satisfying ``test`` (or ICMP); None on timeout."""
-        deadline = loop.now + timeout
+        deadline = loop.deadline(timeout)
         while True:
             icmp = box.get("icmp")
             if icmp is not None:
@@ -1239,7 +1392,7 @@ def _one_probe(host, local, address, proto, port, payload, ttl, sport, timeout, 
             for p in box.get("replies", ()):
                 if test(p):
                     return p
-            remaining = deadline - loop.now
+            remaining = loop.remaining(deadline)
             if remaining <= 0:
                 return None
             ev = Event(loop)

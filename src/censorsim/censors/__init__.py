@@ -26,6 +26,8 @@ TLS                 DropOnSNI                      ``tls:timeout``
 TLS                 ResetOnSNI                     ``tls:reset``
 TLS                 CloseOnSNI                     ``tls:eof``
 TLS                 ThrottleOnSNI                  a slow page
+TLS                 DropOnECH                      ``tls:timeout`` for hellos carrying ECH
+TLS                 ResetOnECH                     ``tls:reset`` for hellos carrying ECH
 HTTP                BlockpageOnHost                a 451 block page (plaintext HTTP only)
 HTTP                ResetOnHost                    ``http:reset``
 HTTP                DropOnHost                     ``http:timeout``

@@ -23,6 +23,15 @@ the same fate without being parsed again.
   censor keeps the client's stream per flow and reads it whole. Keeping that state on
   the flow, not on the rule, is what makes it work (ooni/netem's SNI rules once missed
   split ClientHellos because state lived on the rule).
+* QUIC: the client's first datagrams to UDP port 443 are kept on the flow too, so a
+  reassembling censor reads a ClientHello that spans several Initial packets; a
+  per-packet one reads each datagram alone.
+* ``read_records``: a ClientHello may also be cut into several *TLS records*, which a
+  client is free to do (RFC 8446 5.1). Some DPI boxes gather the handshake across records
+  (``"all"``, the default here); others read the first record only (``"first"``), and a
+  hello whose server name falls in the second record passes them. Both kinds were found
+  in deployed censors (the GFW reassembles; several commercial boxes did not; Niere et al.,
+  "Transport Layer Obscurity", 2023).
 * Bad input never crashes the censor: a rule that cannot parse what it reads raises
   ``ValueError`` (``MalformedPacket``), and the engine answers with an explicit verdict,
   ``on_malformed``: ``"pass"`` (the default; what most middleboxes do) or ``"drop"``.
@@ -48,6 +57,7 @@ __all__ = ["CensorEngine", "Flow", "Verdict", "Rule", "Observation", "ResolverRu
 
 _REASSEMBLY_LIMIT = 16384  # bytes of the client's stream a reassembling censor keeps
 _FLOW_IDLE = 300.0  # seconds after which an idle flow is forgotten
+_QUIC_DATAGRAMS = 4  # a client's first datagrams a reassembling censor keeps (QUIC)
 
 
 @dataclass(eq=False)
@@ -68,6 +78,7 @@ class Flow:
     throttle_free_at: dict = field(default_factory=dict)  # direction -> time the link frees
     packets: int = 0
     client_key: tuple = ()  # the client's (address key, port): compared for every packet
+    client_datagrams: list = field(default_factory=list)  # QUIC: the client's first datagrams
 
     def __post_init__(self) -> None:
         self.client_key = (_akey(self.client[0]), self.client[1])
@@ -96,6 +107,8 @@ class Observation:
     flow: Flow
     data: bytes
     now: float
+    read_records: str = "all"
+    datagrams: tuple = ()  # QUIC: the client's datagrams the censor reads (see above)
 
     @property
     def from_client(self) -> bool:
@@ -141,9 +154,15 @@ class CensorEngine:
     """
 
     def __init__(
-        self, name: str = "censor", *, reassemble: bool = False, on_malformed: str = "pass"
+        self,
+        name: str = "censor",
+        *,
+        reassemble: bool = False,
+        on_malformed: str = "pass",
+        read_records: str = "all",
     ):
         self.name = name
+        self.read_records = read_records
         self.rules: list = []
         self.packet_rules: list[Rule] = []
         self.resolver_rules: list[ResolverRule] = []
@@ -162,6 +181,16 @@ class CensorEngine:
         if not isinstance(value, bool):
             raise TypeError(f"reassemble={value!r}: expected True or False")
         self._reassemble = value
+
+    @property
+    def read_records(self) -> str:
+        return self._read_records
+
+    @read_records.setter
+    def read_records(self, value: str) -> None:
+        if value not in ("all", "first"):
+            raise ValueError(f"read_records={value!r}: expected 'all' or 'first'")
+        self._read_records = value
 
     @property
     def on_malformed(self) -> str:
@@ -239,7 +268,11 @@ class CensorEngine:
             data = bytes(flow.client_stream) if packet.payload else b""
         else:
             data = packet.payload
-        observation = Observation(packet, direction, flow, data, now)
+        datagrams = ()
+        if packet.proto == "udp":
+            reassembled = self.reassemble and flow.client_datagrams and flow.from_client(packet)
+            datagrams = tuple(flow.client_datagrams) if reassembled else (packet.payload,)
+        observation = Observation(packet, direction, flow, data, now, self._read_records, datagrams)
         for rule in self.packet_rules:
             try:
                 verdict = rule.inspect(observation)
@@ -334,6 +367,13 @@ class CensorEngine:
         flow.packets += 1
         if packet.proto == "tcp":
             self._track(flow, packet)
+        elif (
+            packet.proto == "udp"
+            and packet.dport == 443
+            and len(flow.client_datagrams) < _QUIC_DATAGRAMS
+            and flow.from_client(packet)
+        ):
+            flow.client_datagrams.append(packet.payload)  # a ClientHello takes 1 to 3
         return flow
 
     def _track(self, flow: Flow, packet: Packet) -> None:

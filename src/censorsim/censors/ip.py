@@ -18,6 +18,11 @@ same at larger scale (see the case facts of lesson 03).
 * :class:`ThrottleOnIP` lets traffic to or from a listed address through at a low rate
   (a traffic shaper keyed on the IP header: it needs no parsing, and slows every site on
   the address, as lesson 04 contrasts with throttling by SNI).
+* :class:`DropOnPort` drops every packet to or from a port of one protocol, whatever the
+  address: ``DropOnPort([443], proto="udp")`` blocks QUIC (and so HTTP/3) as a whole,
+  which browsers answer by falling back to TCP. Russia's TSPU boxes blocked QUIC to many
+  foreign services this way in 2022 (case facts, section 7.1: net4people/bbs, 2022), and
+  China's firewall blocked UDP 443 to some addresses before it read QUIC's SNI.
 * :class:`BlockpageOnIP` sends connections to a listed address to the ISP's block-page
   server instead (destination NAT at the router). Over plain HTTP the user sees the
   notice (HTTP 451); over HTTPS the block-page server cannot show a certificate for the
@@ -30,10 +35,10 @@ same at larger scale (see the case facts of lesson 03).
 from __future__ import annotations
 
 from censorsim.censors._base import ListRule, resets
-from censorsim.censors.engine import Observation, Verdict
+from censorsim.censors.engine import Observation, Rule, Verdict
 from censorsim.wire import Packet
 
-__all__ = ["DropOnIP", "ResetOnIP", "BlockpageOnIP", "ThrottleOnIP"]
+__all__ = ["DropOnIP", "ResetOnIP", "BlockpageOnIP", "ThrottleOnIP", "DropOnPort"]
 
 
 class _IPRule(ListRule):
@@ -150,3 +155,34 @@ class ThrottleOnIP(_IPRule):
         return Verdict(
             "throttle", forward=True, rate=self.rate, rule=repr(self), reason=reason, keep=True
         )
+
+
+class DropOnPort(Rule):
+    """Drop every packet of ``proto`` (``"udp"`` or ``"tcp"``) to or from listed ports."""
+
+    def __init__(self, ports, proto: str = "udp"):
+        if proto not in ("udp", "tcp"):
+            raise ValueError(f"proto={proto!r}: expected 'udp' or 'tcp'")
+        if isinstance(ports, int) or isinstance(ports, str):
+            raise TypeError(f"ports={ports!r}: expected a list of port numbers, such as [443]")
+        ports = tuple(ports)
+        for port in ports:
+            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+                raise ValueError(f"port {port!r} is not a port number (1 to 65535)")
+        if not ports:
+            raise ValueError("DropOnPort needs at least one port")
+        self.ports = frozenset(ports)
+        self.proto = proto
+
+    def __repr__(self) -> str:
+        return f"DropOnPort({sorted(self.ports)}, proto={self.proto!r})"
+
+    def inspect(self, observation: Observation) -> Verdict | None:
+        packet = observation.packet
+        if packet.proto != self.proto:
+            return None
+        port = packet.dport if packet.dport in self.ports else packet.sport
+        if port not in self.ports:
+            return None
+        reason = f"{self.proto.upper()} port {port} is blocked"
+        return Verdict("drop", forward=False, rule=repr(self), reason=reason, keep=True)

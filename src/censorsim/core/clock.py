@@ -97,6 +97,17 @@ class Loop:
     def call_soon(self, fn: Callable, *args: Any) -> Timer:
         return self.call_at(self.now, fn, *args)
 
+    def deadline(self, seconds: float) -> float:
+        """The virtual time ``seconds`` from now, on the clock's nanosecond grid. Waiting
+        loops compare against it: ``deadline - now`` then reaches exactly 0 when a timer
+        set for the remaining time fires, instead of a sliver a timer can never cover."""
+        return round(self.now + seconds, 9)
+
+    def remaining(self, deadline: float) -> float:
+        """Seconds left until ``deadline`` (0 once less than a nanosecond is left)."""
+        left = deadline - self.now
+        return left if left >= 1e-9 else 0.0
+
     def timeout(self, delay: float, value: Any = None) -> Event:
         """An event that fires ``delay`` virtual seconds from now."""
         ev = Event(self)

@@ -29,10 +29,12 @@ import ipaddress
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
 import dns.rcode
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.ANY.SOA
@@ -59,9 +61,13 @@ __all__ = [
     "make_error",
     "doh_handler",
     "failure_for_rcode",
+    "SERVED_TYPES",
 ]
 
-A, AAAA = dns.rdatatype.A, dns.rdatatype.AAAA
+A, AAAA, HTTPS = dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.HTTPS
+#: The record types the simulated DNS serves: addresses, and HTTPS service records
+#: (RFC 9460: which protocols a site speaks, and its ECH configuration)
+SERVED_TYPES = (A, AAAA, HTTPS)
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,8 @@ class ResolverDecision:
 
 
 class Zone:
-    """The authoritative DNS data of a world: names to A/AAAA records with TTLs."""
+    """The authoritative DNS data of a world: names to A/AAAA records with TTLs, and
+    HTTPS service records (RFC 9460) for sites that publish them."""
 
     def __init__(self, negative_ttl: int = 300):
         self.negative_ttl = negative_ttl
@@ -116,6 +123,33 @@ class Zone:
             if chosen:
                 entry[rdtype] = (ttl, chosen)
 
+    def add_https(
+        self,
+        name: str,
+        *,
+        alpn: tuple[str, ...] = ("h2", "http/1.1"),
+        ech: bytes | None = None,
+        ttl: int = 300,
+    ) -> None:
+        """Publish an HTTPS record for ``name`` (RFC 9460, in ServiceMode at the name
+        itself): the protocols it speaks (``alpn``; ``"h3"`` says HTTP/3 over QUIC) and,
+        with ``ech``, its ECHConfigList, which clients need to encrypt their ClientHello."""
+        import base64
+
+        name = normalize_name(name)
+        if not isinstance(ttl, int) or not 0 <= ttl < 2**31:
+            raise ValueError(f"TTL {ttl!r} is not a number of seconds from 0 to 2**31-1")
+        if not alpn or isinstance(alpn, str):
+            raise ValueError(f"alpn={alpn!r}: expected a tuple of protocol names such as ('h2',)")
+        text = f'1 . alpn="{",".join(alpn)}"'
+        if ech is not None:
+            text += f' ech="{base64.b64encode(ech).decode()}"'
+        try:
+            record = dns.rdata.from_text(dns.rdataclass.IN, HTTPS, text)
+        except dns.exception.DNSException as exc:
+            raise ValueError(f"HTTPS record for {name!r}: {exc}") from None
+        self._records.setdefault(name, {})[HTTPS] = (ttl, (record,))
+
     def remove(self, name: str) -> None:
         self._records.pop(normalize_name(name), None)
 
@@ -125,14 +159,20 @@ class Zone:
     def addresses(self, name: str) -> tuple[IPAddress, ...]:
         """All A and AAAA addresses of ``name`` (empty when the name does not exist)."""
         entry = self._records.get(normalize_name(name), {})
-        return tuple(a for _, (_, addrs) in sorted(entry.items()) for a in addrs)
+        return tuple(a for t in (A, AAAA) if t in entry for a in entry[t][1])
+
+    def https(self, name: str):
+        """The HTTPS record of ``name`` (a dnspython rdata), or None."""
+        entry = self._records.get(normalize_name(name), {})
+        return entry[HTTPS][1][0] if HTTPS in entry else None
 
     def ttl(self, name: str, rdtype: int = A) -> int | None:
         entry = self._records.get(normalize_name(name), {})
         return entry[rdtype][0] if rdtype in entry else None
 
-    def lookup(self, name: str, rdtype: int) -> tuple[int, int, tuple[IPAddress, ...]]:
-        """``(rcode, ttl, addresses)`` for a question, as an authoritative server answers."""
+    def lookup(self, name: str, rdtype: int) -> tuple[int, int, tuple]:
+        """``(rcode, ttl, records)`` for a question, as an authoritative server answers
+        (records: addresses for A and AAAA, dnspython rdata for HTTPS)."""
         entry = self._records.get(name)
         if entry is None:
             return dns.rcode.NXDOMAIN, self.negative_ttl, ()
@@ -169,24 +209,34 @@ def _soa(qname: dns.name.Name, minimum: int) -> dns.rrset.RRset:
     return dns.rrset.from_rdata_list(apex, minimum, [soa])
 
 
+def _record_rdata(record, rdtype: int):
+    """The rdata for ``record`` (an address or an rdata) if it is of type ``rdtype``."""
+    if isinstance(record, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        if (record.version == 4 and rdtype == A) or (record.version == 6 and rdtype == AAAA):
+            return _rdata(record)
+        return None
+    return record if getattr(record, "rdtype", None) == rdtype else None
+
+
 def make_answer(
     query: dns.message.Message,
     rcode: int,
-    addresses: Iterable[IPAddress] = (),
+    addresses: Iterable = (),
     ttl: int = 300,
     *,
     authoritative: bool = False,
     negative_ttl: int = 300,
 ) -> dns.message.Message:
-    """A response to ``query``: addresses of the asked type, or an error with an SOA."""
+    """A response to ``query``: the records of the asked type (addresses, or rdata for
+    other types), or an error with an SOA."""
     response = dns.message.make_response(query)
     response.flags |= dns.flags.AA if authoritative else dns.flags.RA
     response.set_rcode(rcode)
     q = query.question[0]
     rdtype = q.rdtype
-    chosen = [a for a in addresses if (a.version == 4) == (rdtype == A)]
+    chosen = [r for r in (_record_rdata(a, rdtype) for a in addresses) if r is not None]
     if rcode == dns.rcode.NOERROR and chosen:
-        response.answer.append(dns.rrset.from_rdata_list(q.name, ttl, [_rdata(a) for a in chosen]))
+        response.answer.append(dns.rrset.from_rdata_list(q.name, ttl, chosen))
     elif rcode in (dns.rcode.NXDOMAIN, dns.rcode.NOERROR):
         response.authority.append(_soa(q.name, negative_ttl))
     return response
@@ -294,7 +344,10 @@ def _answer_ttl(message: dns.message.Message, rdtype: int) -> tuple[int, tuple, 
         # answer (another class, a type we did not ask) is ignored, as stub resolvers do
         if rrset.rdtype == rdtype and rrset.rdclass == dns.rdataclass.IN:
             ttl = rrset.ttl if ttl is None else min(ttl, rrset.ttl)
-            addrs.extend(ipaddress.ip_address(rd.address) for rd in rrset)
+            if rdtype in (A, AAAA):
+                addrs.extend(ipaddress.ip_address(rd.address) for rd in rrset)
+            else:
+                addrs.extend(rrset)
     if ttl is None:
         ttl = 0
         for rrset in message.authority:
@@ -403,9 +456,10 @@ class DNSLookup:
     """The outcome of one name lookup as a client saw it (lesson 02).
 
     ``rcode`` is ``"NOERROR"``, ``"NXDOMAIN"``, ``"REFUSED"``, ``"SERVFAIL"``... or None
-    when no answer came; ``failure`` is None or one of ``dns:nxdomain``, ``dns:refused``,
-    ``dns:timeout``; ``late`` lists answers that arrived after the first one (only
-    collected when the lookup was asked to ``wait``).
+    when no answer came; ``failure`` is None or a ``dns:`` failure of ``cs.FAILURES``;
+    ``addresses`` holds the addresses of an A or AAAA question (for an HTTPS question, the
+    HTTPS records, as dnspython rdata); ``late`` lists answers that arrived after the first
+    one (only collected when the lookup was asked to ``wait``).
     """
 
     name: str

@@ -669,7 +669,7 @@ class TCPSocket:
 
     def wait_connected(self, timeout: float) -> Generator[Event, object, None]:
         """Wait for the handshake; raise :class:`TCPError` on refusal, reset or timeout."""
-        deadline = self.loop.now + timeout
+        deadline = self.loop.deadline(timeout)
         while self.state in (SYN_SENT, SYN_RCVD):
             if not (yield from self._wait(deadline)):
                 self.abort()
@@ -679,7 +679,7 @@ class TCPSocket:
 
     def recv(self, timeout: float) -> Generator[Event, object, bytes]:
         """Wait for data; return it, or ``b""`` at end of stream. Raises :class:`TCPError`."""
-        deadline = self.loop.now + timeout
+        deadline = self.loop.deadline(timeout)
         while not self.received and not self.eof and self.error is None:
             if self.state == CLOSED:
                 break
@@ -694,7 +694,7 @@ class TCPSocket:
         return b""
 
     def _wait(self, deadline: float) -> Generator[Event, object, bool]:
-        remaining = deadline - self.loop.now
+        remaining = self.loop.remaining(deadline)
         if remaining <= 0:
             return False
         timer = self.loop.timeout(remaining)

@@ -417,16 +417,21 @@ class CertificateAuthority:
         return other
 
     def client_context(
-        self, *, maximum_version: ssl.TLSVersion | None = None, alpn=("http/1.1",)
+        self,
+        *,
+        maximum_version: ssl.TLSVersion | None = None,
+        minimum_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+        alpn=("http/1.1",),
     ) -> ssl.SSLContext:
-        """A TLS client context that trusts this authority only (cached)."""
-        key = (maximum_version, tuple(alpn))
+        """A TLS client context that trusts this authority only (cached). An ECH client's
+        inner hello offers TLS 1.3 only: ``minimum_version=ssl.TLSVersion.TLSv1_3``."""
+        key = (maximum_version, minimum_version, tuple(alpn))
         ctx = self._client_contexts.get(key)
         if ctx is None:
             with _RANDOM.lock:  # see server_context
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and host name
                 ctx.load_verify_locations(cadata=self.pem)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            ctx.minimum_version = minimum_version
             if maximum_version is not None:
                 ctx.maximum_version = maximum_version
             ctx.options |= ssl.OP_NO_TICKET

@@ -39,6 +39,8 @@ from censorsim.core.net import Host
 from censorsim.protocols.http import Request, RequestReader, response_bytes
 from censorsim.protocols.tcp import TCPSocket, TCPStack
 from censorsim.protocols.tls import CertificateAuthority, TLSError, TLSServerSession
+from censorsim.wire import Incomplete, MalformedPacket, parse_client_hello
+from censorsim.wire.ech import ECHError, open_client_hello, parse_encrypted_client_hello
 
 __all__ = ["Site", "WebServer", "Reply", "Handler", "CERTIFICATE_PROBLEMS", "EXPIRED_ON"]
 
@@ -140,6 +142,8 @@ class WebServer:
         https: bool = True,
         server_header: str = "censorsim",
         headers: dict[str, str] | None = None,
+        ech_keys: dict | None = None,
+        http3: bool = False,
     ):
         self.host = host
         self.names = tuple(names)
@@ -150,6 +154,9 @@ class WebServer:
         self.allow_fronting = allow_fronting
         self.server_header = server_header
         self.headers = dict(headers or {})  # sent with every answer (a CDN's own headers)
+        # Encrypted Client Hello: config_id -> (ECHConfig, private key); a hello sealed
+        # with one of them is opened and the inner hello handed to OpenSSL
+        self.ech_keys = dict(ech_keys or {})
         self._ctx = None  # made at the first TLS connection: most servers never get one
         self._rng = host.internet.rng(f"tls:{host.name}")
         stack = TCPStack.of(host)
@@ -159,6 +166,11 @@ class WebServer:
         if https:
             stack.listen(443, self._accept_tls)
             host.services.append("https")
+        self.quic = None
+        if http3:
+            from censorsim.protocols.quic import QuicServer
+
+            self.quic = QuicServer(self, host.internet.rng(f"quic:{host.name}"))
 
     def __repr__(self) -> str:
         return f"<WebServer on {self.host.name}: {len(self.sites)} sites>"
@@ -174,6 +186,21 @@ class WebServer:
             sslobj.context = self._site_context(site)
         # otherwise the default certificate stays: a client asking for a name that is
         # not served here fails verification, as with a real server
+
+    def certificate_for(self, site: Site | None, names: tuple[str, ...]):
+        """``(certificate, key)`` the server presents for ``site`` (its default one for
+        None), with the site's certificate problem if it has one (for QUIC, whose TLS is
+        not OpenSSL's)."""
+        if site is None:
+            return self.ca.certificate_for(tuple(names))
+        problem = site.certificate
+        if problem is None:
+            return self.ca.certificate_for((site.name,))
+        if problem == "expired":
+            return self.ca.certificate_for((site.name,), not_after=EXPIRED_ON)
+        if problem == "wrong-name":
+            return self.ca.certificate_for((f"www.{site.name}",))
+        return self.ca.untrusted().certificate_for((site.name,))
 
     def _site_context(self, site: Site):
         problem = site.certificate
@@ -204,8 +231,13 @@ class WebServer:
             sock.close()
 
         exchange = _Exchange(self, sock, session, lambda b: sock.send(session.send(b)), close)
+        first = {"buffer": b"", "done": False}
 
         def on_data(s: TCPSocket, data: bytes) -> None:
+            if not first["done"]:
+                data = self._first_flight(first, data)
+                if data is None:
+                    return  # the ClientHello is not complete yet
             try:
                 out, plain = session.feed(data)
             except TLSError as exc:
@@ -219,6 +251,40 @@ class WebServer:
                 exchange.received(plain)
 
         sock.on_data = on_data
+
+    def _first_flight(self, state: dict, data: bytes) -> bytes | None:
+        """The client's first bytes, with an ECH hello replaced by the inner one.
+
+        Without ECH keys the bytes go straight to OpenSSL. With them, the server waits
+        for the whole ClientHello; if it carries an ``encrypted_client_hello`` sealed
+        with one of its configs, it opens it (:func:`censorsim.wire.ech.open_client_hello`)
+        and gives OpenSSL the inner hello, whose server name chooses the certificate. A
+        hello that does not open is handled as it came (a real server would also send
+        retry configs; see the ECH module's simplifications)."""
+        if not self.ech_keys:
+            state["done"] = True
+            return data
+        buffer = state["buffer"] + data
+        try:
+            hello = parse_client_hello(buffer)
+        except Incomplete:
+            state["buffer"] = buffer
+            return None
+        except MalformedPacket:
+            state["done"] = True
+            return buffer  # OpenSSL will refuse it, as it should
+        state["done"] = True
+        if not hello.ech:
+            return buffer
+        ech = parse_encrypted_client_hello(buffer)
+        key = self.ech_keys.get(ech.config_id) if ech is not None else None
+        if key is None:
+            return buffer
+        config, private_key = key
+        try:
+            return open_client_hello(buffer, private_key, config)
+        except (ECHError, MalformedPacket, Incomplete):
+            return buffer
 
     def _date(self) -> float:
         internet = self.host.internet

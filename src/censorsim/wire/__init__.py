@@ -54,7 +54,14 @@ from censorsim.wire.quic import (
     parse_quic_initial,
     quic_initial_keys,
 )
-from censorsim.wire.tls import EXTENSION_NAMES, ClientHello, extract_sni, parse_client_hello
+from censorsim.wire.tls import (
+    EXTENSION_NAMES,
+    ClientHello,
+    extract_sni,
+    first_record,
+    parse_client_hello,
+    split_into_records,
+)
 
 __all__ = [
     "Packet",
@@ -72,6 +79,8 @@ __all__ = [
     "ClientHello",
     "parse_client_hello",
     "extract_sni",
+    "split_into_records",
+    "first_record",
     "EXTENSION_NAMES",
     "extract_host",
     "describe",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from censorsim.wire.dns import dns_summary, parse_dns
 from censorsim.wire.errors import Incomplete, MalformedPacket
 from censorsim.wire.http import HTTP_METHODS, extract_host
+from censorsim.wire.quic import extract_quic_sni
 from censorsim.wire.tls import extract_sni
 
 __all__ = ["describe"]
@@ -44,6 +45,8 @@ def describe(packet) -> str:
                 return dns_summary(parse_dns(packet.payload))
             except MalformedPacket:
                 return f"UDP {len(packet.payload)} bytes (not DNS)"
+        if 443 in (packet.sport, packet.dport):
+            return _describe_quic(packet.payload)
         return f"UDP {len(packet.payload)} bytes"
     flags = packet.flags
     if "R" in flags:
@@ -55,6 +58,20 @@ def describe(packet) -> str:
     if not payload:
         return "TCP FIN" if "F" in flags else "TCP ACK"
     return _describe_payload(payload) + fin
+
+
+def _describe_quic(payload: bytes) -> str:
+    """A QUIC datagram: the client's Initial with its server name (anyone can decrypt
+    it), or the kind of packet its first byte says."""
+    if not payload:
+        return "UDP 0 bytes"
+    if payload[0] & 0x80:  # a long header: Initial, 0-RTT, Handshake or Retry
+        try:
+            name = extract_quic_sni(payload)
+        except (Incomplete, MalformedPacket):
+            return f"QUIC handshake packet ({len(payload)} bytes)"
+        return f"QUIC Initial (SNI {name})" if name else "QUIC Initial (no SNI)"
+    return f"QUIC packet, encrypted ({len(payload)} bytes)"
 
 
 def _describe_icmp(packet) -> str:

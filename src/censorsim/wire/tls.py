@@ -29,7 +29,14 @@ from dataclasses import dataclass
 
 from censorsim.wire.errors import Incomplete, MalformedPacket
 
-__all__ = ["ClientHello", "parse_client_hello", "extract_sni", "EXTENSION_NAMES"]
+__all__ = [
+    "ClientHello",
+    "parse_client_hello",
+    "extract_sni",
+    "split_into_records",
+    "first_record",
+    "EXTENSION_NAMES",
+]
 
 _TLS_HANDSHAKE = 22
 _CLIENT_HELLO = 1
@@ -351,3 +358,33 @@ def _versions(body: bytes) -> list[int]:
     if not body or body[0] != len(body) - 1 or body[0] % 2 or body[0] == 0:
         raise MalformedPacket("supported_versions list length does not match its extension")
     return [(body[i] << 8) | body[i + 1] for i in range(1, len(body), 2)]
+
+
+def first_record(data: bytes) -> bytes:
+    """The first TLS record of ``data`` (as far as it goes): what a censor that does not
+    reassemble TLS records reads of a ClientHello."""
+    if len(data) < 5:
+        return bytes(data)
+    return bytes(data[: 5 + ((data[3] << 8) | data[4])])
+
+
+def split_into_records(hello: bytes, at: int | str) -> bytes:
+    """The same ClientHello re-framed as two TLS records, the handshake message cut at
+    byte ``at`` of its body, or in the middle of the server name with ``"sni"`` (an
+    evasion against censors that read one record only; TLS lets a handshake message span
+    records, RFC 8446 section 5.1). Returns the records' bytes."""
+    handshake, _ = _handshake_bytes(bytes(hello))
+    version = bytes(hello[1:3])
+    if at == "sni":
+        name = extract_sni(hello)
+        where = handshake.find(name.encode()) if name else -1
+        if where < 0:
+            raise ValueError("split_into_records(..., 'sni'): the hello names no server")
+        at = where + max(1, len(name) // 2)
+    if isinstance(at, bool) or not isinstance(at, int) or not 0 < at < len(handshake):
+        raise ValueError(
+            f"at={at!r}: expected a byte offset inside the {len(handshake)}-byte handshake "
+            "message, or 'sni'"
+        )
+    parts = (handshake[:at], handshake[at:])
+    return b"".join(b"\x16" + version + len(p).to_bytes(2, "big") + p for p in parts)

@@ -2,7 +2,7 @@
 
 * :func:`football_night` is the world of lesson 00 and of most of the course;
 * :func:`new_world` and the builders (:func:`add_isp`, :func:`add_cdn`,
-  :func:`add_hosting`, :func:`add_resolver`, ``world.add_gateway``) make other worlds
+  :func:`add_hosting`, :func:`add_resolver`, :func:`add_proxy`, ``world.add_gateway``) make other worlds
   the same way; labs use them to build worlds with unknown censors;
 * :class:`World` is what they return: the internet plus its zone, CA, sites, clients
   and named roles.
@@ -14,11 +14,20 @@ from censorsim.worlds.builders import (
     add_cdn,
     add_hosting,
     add_isp,
+    add_proxy,
     add_resolver,
     new_world,
     publish,
 )
 from censorsim.worlds.football import football_night
+from censorsim.worlds.synthetic import (
+    BlockOrder,
+    Outcome,
+    SyntheticInternet,
+    SyntheticParameters,
+    Timeline,
+    synthetic_internet,
+)
 from censorsim.worlds.world import DEFAULT_EPOCH, World
 
 __all__ = [
@@ -30,7 +39,14 @@ __all__ = [
     "add_cdn",
     "add_hosting",
     "add_resolver",
+    "add_proxy",
     "publish",
     "CDN",
     "Hosting",
+    "synthetic_internet",
+    "SyntheticInternet",
+    "SyntheticParameters",
+    "BlockOrder",
+    "Outcome",
+    "Timeline",
 ]

@@ -19,7 +19,9 @@ from collections.abc import Iterable, Sequence
 
 from censorsim.core.net import Host, Network
 from censorsim.protocols.dns import AuthoritativeServer, RecursiveResolver, doh_handler
+from censorsim.protocols.proxy import RelayProxy
 from censorsim.protocols.web import Site, WebServer
+from censorsim.wire.ech import ech_config_for, ech_config_list
 from censorsim.worlds.world import DEFAULT_EPOCH, World
 
 __all__ = [
@@ -124,10 +126,27 @@ def publish(world: World, site: Site, addresses, ttl: int = 300) -> None:
 
 
 class CDN:
-    """A CDN: a few edge addresses that serve every customer site (lesson 03)."""
+    """A CDN: a few edge addresses that serve every customer site (lesson 03).
 
-    def __init__(self, world: World, network: Network, edges: list[Host], servers: list[WebServer]):
+    With ``ech_public_name`` (``add_cdn``) the CDN offers Encrypted Client Hello, as
+    Cloudflare has by default since 2023 (blog.cloudflare.com/announcing-encrypted-client-hello):
+    every site it serves gets an HTTPS record with the CDN's ECH configuration, whose
+    public name (Cloudflare's is ``cloudflare-ech.com``) is what a censor reads in the
+    outer ClientHello of every ECH connection to any of its sites.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        network: Network,
+        edges: list[Host],
+        servers: list[WebServer],
+        ech: tuple | None = None,
+        http3: bool = False,
+    ):
         self.world, self.network, self.edges, self.servers = world, network, edges, servers
+        self.ech = ech  # (ECHConfig, private key) or None
+        self.http3 = http3  # the edges speak HTTP/3 over QUIC (UDP 443)
 
     def __repr__(self) -> str:
         return f"<CDN {self.network.name}: {len(self.edges)} edges, {len(self.sites)} sites>"
@@ -146,6 +165,10 @@ class CDN:
             server.add_site(site)
         chosen = [self.edges[i] for i in edges]
         publish(self.world, site, [a for h in chosen for a in h.addresses], ttl)
+        if self.ech is not None or self.http3:
+            alpn = ("h3", "http/1.1") if self.http3 else ("http/1.1",)
+            ech = ech_config_list(self.ech[0]) if self.ech is not None else None
+            self.world.zone.add_https(site.name, alpn=alpn, ech=ech, ttl=ttl)
         return site
 
 
@@ -158,9 +181,16 @@ def add_cdn(
     latency: float = 0.002,
     allow_fronting: bool = True,
     asn: int | None = None,
+    ech_public_name: str | None = None,
+    http3: bool = False,
 ) -> CDN:
-    """A CDN network with one edge host per entry of ``edge_addresses``."""
+    """A CDN network with one edge host per entry of ``edge_addresses``; with
+    ``ech_public_name``, one that offers Encrypted Client Hello (see :class:`CDN`); with
+    ``http3``, one whose edges also speak HTTP/3 over QUIC, said in its sites' HTTPS
+    records (``alpn="h3,http/1.1"``)."""
     net = world.add_network(name, "cdn", prefixes, latency=latency, access_latency=0.0003, asn=asn)
+    ech = ech_config_for(ech_public_name, world.seed) if ech_public_name else None
+    ech_keys = {ech[0].config_id: ech} if ech else None
     edges, servers = [], []
     for i, addresses in enumerate(edge_addresses, start=1):
         edge = world.add_host(f"{name}-edge-{i}", net, addresses)
@@ -172,10 +202,17 @@ def add_cdn(
                 allow_fronting=allow_fronting,
                 server_header=name,
                 headers={"X-Cache": f"HIT from {name}", "Alt-Svc": "clear"},
+                ech_keys=ech_keys,
+                http3=http3,
             )
         )
         edges.append(edge)
-    return CDN(world, net, edges, servers)
+    cdn = CDN(world, net, edges, servers, ech, http3)
+    if ech_public_name:  # the public name is a name of the CDN's own (not a customer's)
+        for server in servers:
+            server.add_site(Site(ech_public_name, f"{name}: encrypted client hello"))
+        world.zone.add(ech_public_name, edges[0].addresses, ttl=3600)
+    return cdn
 
 
 class Hosting:
@@ -260,3 +297,23 @@ def add_resolver(
         )
         world.zone.add(doh_name, host.addresses, ttl=3600)
     return host
+
+
+def add_proxy(
+    world: World,
+    name: str,
+    network: Network | str,
+    address: str | None = None,
+    *,
+    resolver: str | None = None,
+) -> RelayProxy:
+    """A relaying (transparent) proxy, host ``name`` in ``network``, on ports 80 and 443.
+
+    Send traffic to it with DNS (``cs.SpoofDNSOnQName(names, address=<proxy>)``) or with
+    destination NAT (``cs.BlockpageOnIP(addresses, address=<proxy>)``); it relays each
+    connection to the site its Host header or SNI names, looked up through ``resolver``
+    (its network's resolver by default). See :mod:`censorsim.protocols.proxy`.
+    """
+    net = world.network(network) if isinstance(network, str) else network
+    host = world.add_host(name, net, None if address is None else [address])
+    return RelayProxy(host, resolver=resolver)

@@ -52,6 +52,8 @@ def football_night(seed: int = 0) -> World:
             ["203.0.113.12", "2001:db8:cd::12"],
         ],
         asn=64501,
+        ech_public_name="ech.nimbus.example",
+        http3=True,
     )
     cdn.add_site(
         Site(

@@ -1,0 +1,15 @@
+# mutant of dns_answer_answer: sorts the addresses instead of keeping the order of the message
+import censorsim as cs
+
+
+def dns_answer(trace):
+    for packet in trace.packets():
+        if packet.proto == "udp" and packet.sport == 53:
+            message = cs.wire.parse_dns(packet.payload)
+            return sorted(
+                record.address
+                for rrset in message.answer
+                if rrset.rdtype.name in ("A", "AAAA")
+                for record in rrset
+            )
+    return []
