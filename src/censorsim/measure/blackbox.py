@@ -153,8 +153,7 @@ def judge_fetch(world, client_name: str, url: str, rules: dict | None = None) ->
     client = world.clients[client_name]
     _empty_caches(world)
     result = client.fetch(url)
-    for event in result.trace.events:
-        verdict = event.verdict
+    for _time, _hop, _kind, _packet, verdict, _note, _uid, _ttl in result.trace._raw:
         if verdict is None or verdict.rule not in rules:
             continue
         rule, where, router = rules[verdict.rule]

@@ -88,10 +88,12 @@ class Capture:
         """The part of a simulator trace that a capture on ``origin`` would show."""
         if trace is None:
             return cls(origin, (), epoch)
+        # the recorded events, (time, hop, kind, packet, verdict, note, uid, ttl): only
+        # this computer's are turned into events (with the TTL as seen here)
         kept = tuple(
-            TraceEvent(e.time, e.hop, e.kind, e.packet)
-            for e in trace.events
-            if e.hop == origin and e.kind in ("send", "deliver")
+            TraceEvent(time, hop, kind, packet if packet.ttl == ttl else replace(packet, ttl=ttl))
+            for time, hop, kind, packet, _verdict, _note, _uid, ttl in trace._raw
+            if hop == origin and kind in ("send", "deliver")
         )
         return cls(origin, kept, epoch)
 

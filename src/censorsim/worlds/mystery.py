@@ -22,9 +22,9 @@ another process. A world holds, drawn from a seed:
   probe's access link, or at the gateway; resolver rules in the ISP's resolver;
 * legal sites beside the targets, and decoys that fail without any censor: a server that is
   down, a certificate that expired, a page that answers 500, a name that does not exist, a
-  heavy page on a faraway server (slow from everywhere), and a site that the CDN's name
-  servers send one ISP's resolver elsewhere for (another edge, or a regional CDN with an AS of
-  its own, lesson 06).
+  heavy page on a faraway server (a satellite link: slow from everywhere, as slow as a
+  throttled page), and a site that the CDN's name servers send one ISP's resolver elsewhere
+  for (another edge, or a regional CDN with an AS of its own, lesson 06).
 
 With several ISPs the rules are spread over them: a URL blocked in one ISP loads in
 another, and rules at the gateway act in the two ISPs behind it.
@@ -146,27 +146,43 @@ def mystery(
     isps: int = 1,
     gateway: bool = True,
     line: bool = True,
-    resolver_rule: str | None = None,
-    injection_rule: str | None = None,
+    resolver_rule: str | tuple[str, ...] | None = None,
+    injection_rule: str | tuple[str, ...] | None = None,
+    regional: str | None = None,
 ) -> Mystery:
     """A mystery world drawn from ``seed`` (see the module's docstring).
 
     ``isps`` (1 to 3) is the number of ISPs, each with a probe; ``gateway`` puts a national
     gateway in front of the first two; ``line`` lets rules sit on a probe's access link.
     ``resolver_rule`` and ``injection_rule`` choose the rule of the DNS targets (one of
-    :data:`RESOLVER_RULES`, of :data:`INJECTION_RULES`) instead of drawing it.
+    :data:`RESOLVER_RULES`, of :data:`INJECTION_RULES`) instead of drawing it; a tuple of
+    rules makes one target for each, in the same place. ``regional`` chooses where the
+    regional decoy's answer leads: ``"same-as"`` (another edge of the CDN) or ``"other-as"``
+    (a regional CDN with an AS of its own).
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed={seed!r}: expected an int")
     if isps not in (1, 2, 3):
         raise ValueError(f"isps={isps!r}: expected 1, 2 or 3")
-    if resolver_rule is not None and resolver_rule not in RESOLVER_RULES:
-        raise ValueError(f"resolver_rule={resolver_rule!r}: expected one of {RESOLVER_RULES}")
-    if injection_rule is not None and injection_rule not in INJECTION_RULES:
-        raise ValueError(f"injection_rule={injection_rule!r}: expected one of {INJECTION_RULES}")
+    if regional not in (None, "same-as", "other-as"):
+        raise ValueError(f"regional={regional!r}: expected None, 'same-as' or 'other-as'")
     builder = _Builder(seed, isps, gateway, line)
-    builder.resolver_rule, builder.injection_rule = resolver_rule, injection_rule
+    builder.regional_kind = regional
+    builder.resolver_rules = _chosen(resolver_rule, RESOLVER_RULES, "resolver_rule")
+    builder.injection_rules = _chosen(injection_rule, INJECTION_RULES, "injection_rule")
     return builder.make()
+
+
+def _chosen(value, allowed: tuple[str, ...], what: str) -> tuple:
+    """``(None,)`` (draw one), or the rules asked for, checked."""
+    if value is None:
+        return (None,)
+    rules = (value,) if isinstance(value, str) else tuple(value)
+    if not rules or any(rule not in allowed for rule in rules):
+        raise ValueError(f"{what}={value!r}: expected one of {allowed}, or a tuple of them")
+    if len(rules) > 5:
+        raise ValueError(f"{what}={value!r}: at most five rules")
+    return rules
 
 
 class _Builder:
@@ -272,7 +288,7 @@ class _Builder:
              "edge_addresses": [[_REGIONAL_EDGE]], "asn": 64520},
             {"do": "hosting", "name": "hostco", "prefixes": ["192.0.2.128/25"], "asn": 64502},
             {"do": "hosting", "name": "farhost", "prefixes": ["192.0.2.64/26"], "asn": 64505,
-             "latency": 0.12},
+             "latency": round(rng.uniform(0.3, 0.4), 3)},
             {"do": "resolver", "name": "openresolve", "prefixes": ["198.51.100.0/24"],
              "address": PUBLIC_RESOLVER, "doh_name": "dns.resolver.example", "asn": 64503},
             {"do": "network", "name": "lab", "kind": "control", "prefixes": ["198.19.0.0/24"],
@@ -319,6 +335,9 @@ class _Builder:
             options = self.placements(owners[m], m)
             missing = [p for p in wanted if p in options and p not in places.values()]
             places[m] = missing[0] if missing else rng.choice(options)
+        if all(places[m] == "line" for m in ("ip-drop", "ip-reset")):
+            # an address rule away from the line, always: its SYNs meet a router first
+            places["ip-reset"] = "isp"
         places["dns-resolver"] = "resolver"
         modes = ["exact", "suffix", "substring"]
         rng.shuffle(modes)
@@ -338,22 +357,27 @@ class _Builder:
 
     def rule_dns_resolver(self, isp, at, _mode):
         rng = self.rng
-        name = self.add_site(
-            f"{self.target_word()}.example", where=rng.choice([2, 3, "hosting"]), role="target",
-            kind="dns-resolver", isp=isp, scheme=rng.choice(["https", "http"]),
-        )  # fmt: skip
-        rule = rng.choice(RESOLVER_RULES)
-        self.rule(at, self.resolver_rule or rule, [name], rng.choice(["exact", "suffix"]))
+        for chosen in self.resolver_rules:
+            name = self.add_site(
+                f"{self.target_word()}.example", where=rng.choice([2, 3, "hosting"]),
+                role="target", kind="dns-resolver", isp=isp, scheme=rng.choice(["https", "http"]),
+            )  # fmt: skip
+            rule = rng.choice(RESOLVER_RULES)
+            self.rule(at, chosen or rule, [name], rng.choice(["exact", "suffix"]))
 
     def rule_dns_injection(self, isp, at, _mode):
+        for chosen in self.injection_rules:
+            self._injection(isp, at, chosen)
+
+    def _injection(self, isp, at, chosen):
         rng = self.rng
         name = self.add_site(
             f"{self.target_word()}.example", where=rng.choice([2, 3, "hosting"]), role="target",
             kind="dns-injection", isp=isp, scheme=rng.choice(["https", "http"]),
         )  # fmt: skip
         spoof = rng.random() < 0.6
-        if self.injection_rule is not None:
-            spoof = self.injection_rule == "SpoofDNSOnQName"
+        if chosen is not None:
+            spoof = chosen == "SpoofDNSOnQName"
         if spoof:
             forged = rng.choice(["10.10.34.34", "10.10.34.36", "198.18.255.1"])
             self.rule(
@@ -446,7 +470,10 @@ class _Builder:
         # a CDN that answers one ISP's resolver with other addresses (lesson 06)
         name = self.add_site(self.legal_name(), where=2, role="decoy", kind="regional")
         isp = rng.choice(self.isp_names)
-        if rng.random() < 0.5:
+        same_as = rng.random() < 0.5
+        if self.regional_kind is not None:
+            same_as = self.regional_kind == "same-as"
+        if same_as:
             elsewhere = _EDGES[3]  # another edge of the same CDN: the same AS
         else:
             elsewhere = _REGIONAL_EDGE  # a regional CDN with an AS of its own, serving it
