@@ -64,7 +64,7 @@ def connection_block(probe, url):
     return cs.measure.MECHANISMS.get(rule, "none")
 '''
 
-REPLACES_THE_BLACKBOX = '''
+REPLACES_THE_BLACKBOX = """
 import censorsim.measure as measure
 
 
@@ -78,7 +78,7 @@ measure.Blackbox.build = staticmethod(_local)
 
 def triage(probe, url):
     return "ok"
-'''
+"""
 
 HOSTILE = {
     "reads-the-world": ("investigate_answer", READS_THE_WORLD),
