@@ -23,7 +23,7 @@ What each OONI host is here:
 * ``www.cloudflare-cache.com``: on a CDN that shows the probe's network a CAPTCHA wall;
 * ``largefile.com``: a page longer than the probe reads (512 KiB);
 * ``яндекс.рф``: an internationalised name;
-* the ISP's transparent proxy (``PROXY``), which serves the same sites as their origin,
+* the ISP's transparent proxy (``PROXY``), which relays to the sites themselves,
   and a public block-page server on plain HTTP only (``PUBLIC_BLOCKPAGE``);
 * a public resolver (``198.51.100.53``) and the test helper (``th.ooni.example``).
 """
@@ -194,9 +194,9 @@ def qa_world(seed: int = 0) -> cs.World:
         )
     )
     # the ISP's transparent proxy: beyond its censor, as netemx's (its DPI sits on the
-    # probe's link), in a network of its own
-    proxy = world.add_host("isp-proxy", networks["proxy-net"], [PROXY])
-    WebServer(proxy, ("isp-proxy",), ca=ca, sites={s.name: s for s in example})
+    # probe's link), in a network of its own; it relays to the real sites, by Host header
+    # and by SNI, as netemx's proxies do
+    cs.worlds.add_proxy(world, "isp-proxy", networks["proxy-net"], PROXY, resolver=PUBLIC_RESOLVER)
     cs.measure.add_test_helper(world, TH_NAME)
     world.probe = world.client("probe", isp)
     return world

@@ -51,6 +51,11 @@ def test_ladder_draws_columns_and_marks(world):
     assert "alice" in labels and "movinet\n(censor)" in labels and "nimbus-edge-1" in labels
     assert any("TLS ClientHello" in t and "[reset]" in t for t in labels)
     assert ax.get_title() == "10 packets: 1 dropped, 2 forged by the censor"
+    # an engine without rules (the public resolver's network has one) is not a censor
+    world.isp.censor.add(cs.SpoofDNSOnQName(Blocklist([STREAM])))
+    lookup = world.client("bob", resolver="198.51.100.53").resolve(STREAM, wait=1.0)
+    labels = [t.get_text() for t in lookup.trace.ladder().texts]
+    assert "movinet\n(censor)" in labels and "openresolve\n(censor)" not in labels
     plt.close("all")
 
 

@@ -191,10 +191,10 @@ def _stop(result: TracerouteResult) -> tuple[int | None, str | None, str | None,
     return hop, last.name, network, reaction
 
 
-def _grid_safe(timeout: float) -> float:
+def _check_timeout(timeout: float) -> float:
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0.001:
         raise ValueError(f"timeout={timeout!r}: expected a number of seconds above 0.001")
-    return round(timeout, 9) - 4e-10
+    return float(timeout)
 
 
 def locate_censor(
@@ -232,11 +232,7 @@ def locate_censor(
         address = ipaddress.ip_address(address)
     except ValueError:
         raise ValueError(f"address={address!r} is not an IPv4 or IPv6 address") from None
-    # Client.traceroute waits for a silent probe until ``now + timeout`` and compares the
-    # remaining time with 0, while the clock keeps times on a nanosecond grid: a deadline
-    # that the grid rounds *down* leaves a few 1e-12 s that never pass, and the wait never
-    # ends. A timeout just under a whole nanosecond makes every deadline round up.
-    options = {"port": port, "max_ttl": max_ttl, "timeout": _grid_safe(timeout)}
+    options = {"port": port, "max_ttl": max_ttl, "timeout": _check_timeout(timeout)}
     control = probe.traceroute(str(address), payload=payload, server_name=control_name, **options)
     test = probe.traceroute(str(address), payload=payload, server_name=name, **options)
     server_hop = next((h.ttl for h in control.hops if h.kind == "answer"), None)

@@ -128,8 +128,13 @@ def _host_for(world, address) -> str | None:
 
 
 def _has_censor(world, name: str) -> bool:
-    """Whether a censor sits at router ``name``: at its border or on one of its links."""
+    """Whether a censor with rules sits at router ``name``: at its border or on one of its
+    links (an engine without rules, as every ISP and public resolver gets, is not one)."""
     router = world.routers[name]
-    return router.censor is not None or any(
-        link.censor is not None and link.owner is router for link in router.links
+
+    def acts(engine) -> bool:
+        return engine is not None and bool(getattr(engine, "rules", True))
+
+    return acts(router.censor) or any(
+        acts(link.censor) and link.owner is router for link in router.links
     )
