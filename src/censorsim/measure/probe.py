@@ -42,7 +42,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from censorsim.client import Client, FetchResult, TracerouteResult, _StageFailure
-from censorsim.core.clock import check_seconds
 from censorsim.measure.addresses import asn_of, network_of
 from censorsim.measure.locate import CensorLocation, locate_censor
 from censorsim.measure.webconnectivity import WebConnectivityResult, web_connectivity
@@ -337,9 +336,6 @@ class Probe:
         opened at full TTL."""
         if payload not in (None, "tls", "http"):
             raise ValueError(f"payload={payload!r}: expected None, 'tls' or 'http'")
-        timeout = check_seconds(timeout, "timeout", allow_zero=False)
-        # a timeout just under a whole nanosecond: see locate_censor (the clock's grid)
-        timeout = round(timeout, 9) - 4e-10
         self._client.flush_dns()
         result = self._client.traceroute(
             target,
