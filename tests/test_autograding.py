@@ -112,6 +112,22 @@ def test_the_sandbox_shows_the_submission_and_python_only(tmp_path):
         ("vars(cs.grading)['same'] = 1\n", ["uses vars()"]),
         ("x = (1).__class__.__subclasses__\n", ["uses .__class__", "uses .__subclasses__"]),
         ("def f(:\n", []),  # not Python: nothing to flag (the tests will fail anyway)
+        # monkeypatching: an attribute of a library, or of a name taken from one, replaced
+        (
+            "from censorsim.censors.engine import CensorEngine\nCensorEngine.add = print\n",
+            ["changes CensorEngine.add"],
+        ),
+        ("import json\njson.dumps = str\n", ["changes json.dumps"]),
+        ("import censorsim.measure as m\nm.Blackbox.build = print\n", ["changes m.Blackbox"]),
+        ("cs.measure.Blackbox.build = print\n", ["changes cs.measure.Blackbox.build"]),
+        # code that runs later, in another cell, or reaches the notebook's globals
+        ("class A:\n    def __del__(self):\n        pass\n", ["defines __del__"]),
+        ("import __main__\n", ["imports __main__"]),
+        ("import weakref\n", ["imports weakref"]),
+        ("x = getattr(f, '__closure__')\n", ["uses .__closure__"]),
+        # an honest answer's own objects are its own business
+        ("class A:\n    pass\n\n\na = A()\na.x = 1\n", []),
+        ("def f(self):\n    self.seen = {}\n    return self\n", []),
     ],
 )
 def test_answers_that_reach_into_the_interpreter_are_flagged(source, flags):

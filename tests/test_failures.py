@@ -252,3 +252,19 @@ def test_the_certificate_folder_is_bounded(tmp_path):
         os.utime(path, ns=(i * 10**9, i * 10**9))
     tls._prune(tmp_path, keep=5)
     assert sorted(p.name for p in tmp_path.glob("*.pem")) == [f"{i:02d}.pem" for i in range(7, 12)]
+
+
+def test_a_full_certificate_folder_is_pruned_by_a_quarter_at_once(tmp_path, monkeypatch):
+    from censorsim.protocols import tls
+
+    monkeypatch.setattr(tls, "MAX_CERTIFICATE_FILES", 8)
+    for i in range(8):
+        path = tmp_path / f"{i:02d}.pem"
+        path.write_bytes(b"x")
+        os.utime(path, ns=(i * 10**9, i * 10**9))
+    tls._prune_if_full(tmp_path)  # not over the limit: nothing is read or removed
+    assert len(list(tmp_path.glob("*.pem"))) == 8
+    tls._write_once(tmp_path / "new.pem", b"y")  # the ninth file: down to six, the newest
+    assert sorted(p.name for p in tmp_path.glob("*.pem")) == [
+        "03.pem", "04.pem", "05.pem", "06.pem", "07.pem", "new.pem"
+    ]  # fmt: skip

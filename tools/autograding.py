@@ -548,7 +548,17 @@ SUSPICIOUS_MODULES = {
     "traceback",
     "IPython",
     "ipykernel",
+    "__main__",  # the notebook's globals, where test cells keep what later cells read
+    "weakref",  # finalizers: code that runs later, in another cell
+    "atexit",
+    "asyncio",  # callbacks on the kernel's event loop, between cells
+    "_thread",
+    "concurrent",
+    "multiprocessing",
 }
+# packages whose functions and classes the test cells call: replacing one of their attributes
+# (monkeypatching) changes what a test cell does
+LIBRARIES = {"censorsim", "cs", "dns", "scapy", "idna", "nbformat", "numpy", "matplotlib"}
 SUSPICIOUS_ATTRIBUTES = {
     "__dict__",
     "__class__",
@@ -590,6 +600,13 @@ def suspicious_code(source: str) -> list[str]:
         if text not in found:
             found.append(text)
 
+    # names that stand for a module, or for something taken from one: changing one of their
+    # attributes changes library code (CensorEngine.add = spy; json.dumps = spy)
+    imported = set(LIBRARIES) | set(sys.stdlib_module_names)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imported |= {(a.asname or a.name).split(".")[0] for a in node.names}
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             modules = (
@@ -606,7 +623,20 @@ def suspicious_code(source: str) -> list[str]:
             if node.attr in SUSPICIOUS_ATTRIBUTES:
                 add(f"uses .{node.attr}")
             if isinstance(node.ctx, ast.Store | ast.Del):
-                target = ast.unparse(node.value)
-                if target == "cs" or target.startswith(("cs.", "censorsim")):
-                    add(f"changes {ast.unparse(node)}")
+                root = node.value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id in imported:
+                    add(f"changes {ast.unparse(node)} (replaces library code)")
+        elif isinstance(node, ast.FunctionDef) and node.name == "__del__":
+            add("defines __del__ (code that runs later, when an object is collected)")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "hasattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value in SUSPICIOUS_ATTRIBUTES
+        ):
+            add(f"uses .{node.args[1].value}")
     return found

@@ -19,6 +19,9 @@ mechanism blocks it.
 * :func:`locate_censor` finds *where* a censor acts: two traceroutes to the same server,
   one carrying a benign name and one the blocked name (the method of CenTrace,
   :mod:`~censorsim.measure.locate`).
+* :class:`Probe` is a vantage point as a measurer has it (its own packets, never the
+  censor's verdicts), and :class:`Blackbox` a world built in another process from a recipe,
+  whose probes (:class:`RemoteProbe`) measure it and cannot read it (lab 04);
 * :data:`OONI_FAILURES` and :func:`ooni_failure` name the simulator's failures as OONI
   does; :func:`is_bogon`, :func:`network_of` and :func:`asn_of` are what a measurement
   knows about an address.
@@ -39,9 +42,11 @@ from censorsim.measure.analysis import (
     title_different_long_words,
     uncommon_headers_intersection,
 )
+from censorsim.measure.blackbox import MECHANISMS, Blackbox, RemoteProbe, Truth
 from censorsim.measure.failures import OONI_FAILURES, ooni_failure
 from censorsim.measure.helper import TestHelper, add_test_helper
 from censorsim.measure.locate import CensorLocation, locate_censor
+from censorsim.measure.probe import Capture, Probe
 from censorsim.measure.webconnectivity import WebConnectivityResult, web_connectivity
 
 __all__ = [
@@ -66,4 +71,10 @@ __all__ = [
     "network_of",
     "asn_of",
     "SIMULATED_PUBLIC",
+    "Probe",
+    "Capture",
+    "Blackbox",
+    "RemoteProbe",
+    "Truth",
+    "MECHANISMS",
 ]

@@ -275,7 +275,20 @@ def _write_once(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
-    _prune(path.parent)
+    _prune_if_full(path.parent)
+
+
+def _prune_if_full(folder: Path) -> None:
+    """Prune a folder that holds more than :data:`MAX_CERTIFICATE_FILES` files, down to three
+    quarters of that. Counting names is cheap; reading every file's time is not (a full
+    folder would otherwise cost hundreds of stat calls for each new certificate: a lab that
+    builds a world with a fresh seed for each test writes dozens)."""
+    try:
+        count = sum(1 for name in os.listdir(folder) if name.endswith(".pem"))
+    except OSError:
+        return
+    if count > MAX_CERTIFICATE_FILES:
+        _prune(folder, keep=MAX_CERTIFICATE_FILES * 3 // 4)
 
 
 def _prune(folder: Path, keep: int | None = None) -> None:

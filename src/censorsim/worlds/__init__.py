@@ -5,9 +5,12 @@
   :func:`add_hosting`, :func:`add_resolver`, :func:`add_proxy`, ``world.add_gateway``) make other worlds
   the same way; labs use them to build worlds with unknown censors;
 * :class:`World` is what they return: the internet plus its zone, CA, sites, clients
-  and named roles.
+  and named roles;
+* :mod:`~censorsim.worlds.recipe` writes a world as data (``recipe.build(recipe)``), and
+  :func:`mystery` draws mystery worlds for lab 04 as recipes.
 """
 
+from censorsim.worlds import recipe
 from censorsim.worlds.builders import (
     CDN,
     Hosting,
@@ -20,6 +23,7 @@ from censorsim.worlds.builders import (
     publish,
 )
 from censorsim.worlds.football import football_night
+from censorsim.worlds.mystery import Mystery, mystery
 from censorsim.worlds.synthetic import (
     BlockOrder,
     Outcome,
@@ -49,4 +53,7 @@ __all__ = [
     "BlockOrder",
     "Outcome",
     "Timeline",
+    "recipe",
+    "mystery",
+    "Mystery",
 ]
