@@ -30,6 +30,36 @@ def test_a_site_that_offers_h3_is_fetched_over_quic(world):
     assert blog.ok and blog.http_version == "HTTP/1.1"
 
 
+class _Recording:
+    """A transport that records what it opened and passes everything to another one."""
+
+    def __init__(self, inner, log):
+        self.inner, self.log, self.name = inner, log, inner.name
+
+    def open(self, client, address, port, server_name, secure, cancel=None):
+        self.log.append((self.name, str(address), server_name))
+        return (yield from self.inner.open(client, address, port, server_name, secure, cancel))
+
+
+def test_both_transports_go_through_the_seam(world):
+    log: list = []
+    alice = world.client(
+        "alice",
+        http3=True,
+        transport=_Recording(cs.client.TCPTransport(), log),
+        quic_transport=_Recording(cs.client.QUICTransport(), log),
+    )
+    r = alice.fetch("https://bakery.example/")
+    assert r.ok and r.http_version == "HTTP/3"
+    assert log == [("quic", str(r.address), "bakery.example")]
+    log.clear()
+    blog = alice.fetch("https://blog.example/")  # no HTTPS record: TCP only
+    assert blog.ok and blog.http_version == "HTTP/1.1"
+    assert [entry[0] for entry in log] == ["tcp"]
+    with pytest.raises(ValueError, match="secure"):
+        next(cs.client.QUICTransport().open(alice, r.address, 443, "bakery.example", False))
+
+
 @pytest.mark.parametrize(
     ("rule", "failure", "transports"),
     [

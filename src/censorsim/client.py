@@ -26,9 +26,10 @@ signature in that list, which is what lessons 02-04 and lab04 are about. A fetch
 arrives as an HTTP answer too, with status 451 and no failure, so ``ok`` is False and
 ``failure`` None.
 
-Connections go through a **transport** (the seam where QUIC plugs in, lesson 04):
-``transport.open(...)`` makes a channel to one address, ``channel.request(...)`` does
-one exchange on it. :class:`TCPTransport` is TCP, then TLS when the URL is https.
+Connections go through a **transport**: ``transport.open(...)`` makes a channel to one
+address, ``channel.request(...)`` does one :class:`Request` on it. :class:`TCPTransport`
+is TCP, then TLS when the URL is https, then HTTP/1.1; :class:`QUICTransport` is QUIC,
+then HTTP/3 (lesson 04). The fetch pipeline sees only the seam.
 
 ``client.traceroute(target, ...)`` sends probes with growing TTLs and reports who
 answers at each hop; with a ``payload`` that a censor reacts to, the TTL at which the
@@ -281,16 +282,28 @@ class Cancel:
 
 
 # -- the transport seam ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request, whatever carries it: each channel writes it in its own protocol
+    (HTTP/1.1 bytes through h11 on TCP, HTTP/3 frames on QUIC)."""
+
+    method: str
+    target: str  # the path, with its query
+    host: str  # the Host header, or HTTP/3's :authority
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+
 class Channel(Protocol):
     """A connection to one address, on which one request can be made."""
 
-    def request(self, request: bytes, *, ech=None) -> Generator[Event, object, _Exchange]: ...
+    def request(self, request: Request, *, ech=None) -> Generator[Event, object, _Exchange]: ...
 
     def abandon(self) -> None: ...
 
 
 class Transport(Protocol):
-    """How a client reaches an address: TCP (+TLS) today, QUIC as well in lesson 04.
+    """How a client reaches an address: TCP (+TLS), or QUIC (lesson 04).
 
     ``open`` is the part Happy Eyeballs races (raise :class:`_StageFailure` with a
     ``stage:outcome`` failure); ``channel.request`` does the rest of the exchange.
@@ -343,14 +356,17 @@ class _TCPChannel:
     def abandon(self) -> None:
         self.sock.reset()
 
-    def request(self, request: bytes, *, ech=None) -> Generator[Event, object, _Exchange]:
-        """TLS if asked, then one HTTP request and its response.
+    def request(self, request: Request, *, ech=None) -> Generator[Event, object, _Exchange]:
+        """TLS if asked, then one HTTP/1.1 request and its response.
 
         ``server_name`` is what the certificate must match: a host name (also sent as
         SNI) or an address literal (not sent). ``ech`` is the site's ECHConfig: the
         ClientHello is then sealed inside an outer one that names its public name.
         """
         out = _Exchange()
+        request = request_bytes(
+            request.method, request.target, request.host, list(request.headers), request.body
+        )
         try:
             session = (yield from self._handshake(ech)) if self.secure else None
             if session is not None:
@@ -445,6 +461,56 @@ class _TCPChannel:
                 "http:eof", reader.error or "the connection ended before the HTTP answer came"
             )
         return reader.response
+
+
+class QUICTransport:
+    """QUIC, whose handshake is TLS 1.3 inside it, then HTTP/3 (aioquic, lesson 04).
+
+    ``open`` is the QUIC handshake, within ``timeouts.quic``; ``channel.request`` is one
+    HTTP/3 request. Failures are named ``quic:...``; a browser then falls back to TCP.
+    Only GET is carried (DNS over HTTPS, a POST, always goes over TCP here).
+    """
+
+    name = "quic"
+
+    def open(self, client, address, port, server_name, secure, cancel=None):
+        if not secure:
+            raise ValueError("QUIC is always encrypted: secure must be True")
+        rng = client.host.internet.rng(f"quic:{client.host.name}")
+        quic = QuicClient(client.host, address, port, server_name, client.ca, rng)
+        if cancel is not None:
+            cancel.on_cancel(quic.abort)
+        try:
+            yield from quic.connect(client.timeouts.quic)
+        except QuicFailure as exc:
+            raise _StageFailure(_quic_failure(exc), exc.detail) from None
+        return _QUICChannel(client, quic)
+
+
+class _QUICChannel:
+    def __init__(self, client: Client, quic: QuicClient):
+        self.client, self.quic = client, quic
+
+    def abandon(self) -> None:
+        self.quic.abort()
+
+    def request(self, request: Request, *, ech=None) -> Generator[Event, object, _Exchange]:
+        if request.method != "GET" or request.body:
+            raise ValueError(f"HTTP/3 here carries GET only, not {request.method}")
+        if ech is not None:
+            raise ValueError("ECH over QUIC is not modelled (lesson 04 says so)")
+        try:
+            status, headers, body = yield from self.quic.get(
+                request.host, request.target, self.client.timeouts.http
+            )
+        except QuicFailure as exc:
+            return _Exchange(_quic_failure(exc), exc.detail)
+        return _Exchange(status=status, headers=headers, body=body)
+
+
+def _quic_failure(exc: QuicFailure) -> str:
+    failure = f"quic:{exc.kind}"
+    return failure if failure in FAILURES else "quic:handshake"
 
 
 _WAITING_FOR = {"tls": "TLS handshake answer", "http": "complete HTTP answer"}
@@ -597,6 +663,7 @@ class Client:
         ech: bool = False,
         http3: bool = False,
         transport: Transport | None = None,
+        quic_transport: Transport | None = None,
     ):
         self.host = host
         self.ca = ca
@@ -631,6 +698,7 @@ class Client:
             raise TypeError(f"http3={http3!r}: expected True or False")
         self.http3 = http3
         self.transport = transport or TCPTransport()
+        self.quic_transport = quic_transport or QUICTransport()
         self._tcp = TCPStack.of(host)
         self._tls_rng = host.internet.rng(f"tls:{host.name}")
         self._system_server = system_resolver
@@ -854,7 +922,7 @@ class Client:
                 detail=f"no {families} address among {', '.join(map(str, addresses))}",
             )
             return result
-        request = request_bytes("GET", url.path, url.host_header)
+        request = Request("GET", url.path, url.host_header)
         ech = None
         h3 = False
         if https_record is not None:
@@ -865,13 +933,12 @@ class Client:
         tls_name = front or url.host
         quic_attempts: tuple[Attempt, ...] = ()
         if h3:
-            answer, quic_attempts = yield from self._http3(_interleave(usable)[0], url)
+            answer, quic_attempts = yield from self._http3(_interleave(usable)[0], url, request)
             if answer is not None:
-                status, headers, body = answer
                 result.update(
-                    status=status,
-                    headers=headers,
-                    body=body.decode("utf-8", "replace"),
+                    status=answer.status,
+                    headers=answer.headers,
+                    body=answer.body.decode("utf-8", "replace"),
                     address=quic_attempts[0].address,
                     attempts=quic_attempts,
                     sni=url.host,
@@ -901,23 +968,26 @@ class Client:
         )
         return result
 
-    def _http3(self, address: IPAddress, url: _URL):
-        """Try HTTP/3 over QUIC to ``address``: ``(answer or None, (attempt,))``. A QUIC
-        handshake that fails or gets no answer within ``timeouts.quic`` means: use TCP."""
+    def _http3(self, address: IPAddress, url: _URL, request: Request):
+        """Try HTTP/3 over QUIC to ``address``, through :attr:`quic_transport`:
+        ``(exchange or None, (attempt,))``. A QUIC handshake that fails or gets no answer
+        within ``timeouts.quic``, or a request that fails on it, means: use TCP.
+
+        A simplification: Chrome races QUIC against TCP and remembers which won; this
+        client tries QUIC once, on the first address, then TCP with Happy Eyeballs."""
         loop = self.host.internet.loop
         started = loop.now
-        quic = QuicClient(self.host, address, url.port, url.host, self.ca,
-                          self.host.internet.rng(f"quic:{self.host.name}"))  # fmt: skip
         try:
-            yield from quic.connect(self.timeouts.quic)
-            answer = yield from quic.get(url.host_header, url.path, self.timeouts.http)
-        except QuicFailure as exc:
-            failure = f"quic:{exc.kind}"
-            if failure not in FAILURES:
-                failure = "quic:handshake"
-            attempt = Attempt(address, started, loop.now, failure, exc.detail, "quic")
+            channel = yield from self.quic_transport.open(
+                self, address, url.port, url.host, True, Cancel()
+            )
+        except _StageFailure as exc:
+            return None, (Attempt(address, started, loop.now, exc.failure, exc.detail, "quic"),)
+        exchange = yield from channel.request(request)
+        if exchange.failure is not None:
+            attempt = Attempt(address, started, loop.now, exchange.failure, exchange.detail, "quic")
             return None, (attempt,)
-        return answer, (Attempt(address, started, loop.now, None, "", "quic"),)
+        return exchange, (Attempt(address, started, loop.now, None, "", "quic"),)
 
     def _can_reach(self, address: IPAddress) -> bool:
         if address.version == 4 and address.is_loopback or address == ipaddress.ip_address("::1"):
@@ -1097,11 +1167,11 @@ class Client:
             return DNSLookup(name, rdtext, server, None, (), None, failure, detail=detail)
         query = dns.message.make_query(name, rdtype, id=0)  # RFC 8484 4.1: ID 0 for caching
         wire = query.to_wire()
-        request = request_bytes(
+        request = Request(
             "POST",
             path,
             doh_name,
-            [("Content-Type", "application/dns-message"), ("Accept", "application/dns-message")],
+            (("Content-Type", "application/dns-message"), ("Accept", "application/dns-message")),
             wire,
         )
         try:
