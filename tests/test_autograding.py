@@ -137,3 +137,19 @@ def test_answers_that_reach_into_the_interpreter_are_flagged(source, flags):
         assert found == []
     if "_getframe" in source:
         assert "uses ._getframe" in found and "uses .f_locals" in found
+
+
+def test_auto_sandbox_that_cannot_run_says_so_on_every_path(monkeypatch, caplog):
+    """sandbox='auto' on a machine without a working bubblewrap grades unsandboxed, and
+    the grader's log says so (the formgrader's button goes through this path too);
+    sandbox='bubblewrap' refuses instead."""
+    monkeypatch.setattr(autograding, "bubblewrap_status", lambda: (False, "bwrap is missing"))
+    execute = autograding.CourseExecute(sandbox="auto")
+    with caplog.at_level("WARNING", logger=execute.log.name):
+        assert execute.sandboxed() is False
+    assert "WITHOUT the sandbox" in caplog.text and "bwrap is missing" in caplog.text
+    with pytest.raises(autograding.NotGraded, match="bwrap is missing"):
+        autograding.CourseExecute(sandbox="bubblewrap").sandboxed()
+    caplog.clear()
+    assert autograding.CourseExecute(sandbox="off").sandboxed() is False
+    assert "WITHOUT" not in caplog.text  # an explicit choice, said once by make grade

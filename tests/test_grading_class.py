@@ -563,3 +563,21 @@ def test_make_check_prints_points_and_hints_not_the_hidden_code(bubblewrap, tmp_
     code_lines = {line for line in code_lines if len(line) > 25 and not line.startswith(('"', "f"))}
     assert not [line for line in code_lines if line in text]
     assert "BEGIN HIDDEN TESTS" not in text and "fresh random seed" in text
+
+
+def test_grading_prints_one_line_per_submission_and_no_library_chatter(graded, capfd):
+    """make grade's screen stays readable: regrading the submissions whose grading makes
+    nbgrader and its libraries talk (a cell whose grade flag was flipped: nbgrader's
+    "Inconsistent checksums"; a deleted test cell; a submission that exits the kernel)
+    prints one line each and nothing else, on stdout or stderr; the talk goes to the log."""
+    root = graded["root"]
+    chatty = {"flipped", "deleted", "os-exit"}
+    lines: list[str] = []
+    with grading_secret(SECRET):
+        outcomes = tasks.autograde(
+            root, [LAB], students=chatty, progress=lambda o: lines.append(o.student)
+        )
+    out, err = capfd.readouterr()
+    assert sorted(lines) == sorted(chatty) and {s for s, _ in outcomes} == chatty
+    for noise in ("SQLAlchemy", "Inconsistent checksums", "Traceback", "Warning", "[AutogradeApp"):
+        assert noise not in out + err, (noise, out[-2000:], err[-2000:])

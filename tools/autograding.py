@@ -405,6 +405,15 @@ class CourseExecute(Execute):
         works, why = bubblewrap_status()
         if not works and self.sandbox == "bubblewrap":
             raise NotGraded(f"the sandbox is required (CourseExecute.sandbox) but {why}")
+        if not works:
+            # every way of grading says so, the formgrader's button included (make grade
+            # also prints it before it starts)
+            self.log.warning(
+                "grading WITHOUT the sandbox (CourseExecute.sandbox = 'auto', but %s): "
+                "student code runs with the grader's rights. Install bubblewrap, or set "
+                "CourseExecute.sandbox = 'bubblewrap' to refuse to grade without it.",
+                why,
+            )
         return works
 
     def create_kernel_manager(self):
