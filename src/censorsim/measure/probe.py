@@ -41,14 +41,13 @@ import ipaddress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from censorsim.client import Client, FetchResult, TracerouteResult, _StageFailure
+from censorsim.client import Client, FetchResult, Request, TracerouteResult, _StageFailure
 from censorsim.measure.addresses import asn_of, network_of
 from censorsim.measure.locate import CensorLocation, locate_censor
 from censorsim.measure.webconnectivity import WebConnectivityResult, web_connectivity
 from censorsim.names import normalize_name
 from censorsim.observe.trace import Recording, TraceEvent
 from censorsim.protocols.dns import DNSLookup
-from censorsim.protocols.http import request_bytes
 from censorsim.wire import Packet, describe, write_pcap
 from censorsim.worlds.world import World
 
@@ -438,7 +437,7 @@ def _get(client: Client, address, port: int, name: str, secure: bool, path: str)
         return out
     default = 443 if secure else 80
     host = name if port == default else f"{name}:{port}"
-    exchange = yield from channel.request(request_bytes("GET", path, host))
+    exchange = yield from channel.request(Request("GET", path, host))
     out.update(
         status=exchange.status,
         failure=exchange.failure,
