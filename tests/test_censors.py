@@ -1,5 +1,9 @@
 """Every rule against its real-world behaviour, and the engine's contract."""
 
+import inspect
+import re
+from pathlib import Path
+
 import pytest
 from helpers import censored
 
@@ -225,3 +229,90 @@ def test_a_rule_given_the_wrong_kind_of_list_raises():
     with pytest.raises(ValueError, match="holds addresses"):
         cs.NXDomainOnQName(Blocklist(["203.0.113.0/24"]))
     cs.DropOnIP(Blocklist(["bakery.example", "203.0.113.10"]))  # a mixed court order is fine
+
+
+# Every rule's own docstring names a real deployment of its mechanism and a source, in a
+# paragraph starting "Seen in:", or says plainly that the course documents none.
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_SOURCE = re.compile(
+    r"\b[a-z0-9-]+(\.[a-z0-9-]+)+/"  # an address: ooni.org/post/..., github.com/...
+    r"|\bRFC \d+|\bet al\b"
+    r"|\b(PET|NDSS|IMC|FOCI|USENIX Security|IEEE S&P|CoNEXT|SIGCOMM|WebSci|PAM|ASIA CCS) \d{4}\b"
+)
+
+
+def _seen_in_problem(doc: str | None) -> str | None:
+    """What a rule docstring's "Seen in:" paragraph lacks, or None when it is complete."""
+    paragraphs = re.split(r"\n\s*\n", inspect.cleandoc(doc or ""))
+    paragraph = next((" ".join(p.split()) for p in paragraphs if p.startswith("Seen in:")), None)
+    if paragraph is None:
+        return 'no paragraph starting "Seen in:"'
+    if "no deployment documented" in paragraph:
+        return None if "modelled because" in paragraph else "no deployment, and no reason"
+    if not _YEAR.search(paragraph):
+        return "no year for the deployment"
+    if not _SOURCE.search(paragraph):
+        return "no source (an address, an RFC, 'et al.', or a venue and year)"
+    return None
+
+
+RULE_NAMES = [name for names in cs.censors.RULES.values() for name in names]
+
+
+@pytest.mark.parametrize("name", RULE_NAMES)
+def test_every_rule_docstring_names_a_deployment_and_its_source(name):
+    rule = getattr(cs.censors, name)
+    problem = _seen_in_problem(vars(rule).get("__doc__"))  # the class's own, not inherited
+    assert problem is None, f"{name}'s docstring: {problem}"
+
+
+def test_the_readme_names_every_rule():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    paragraph = next(p for p in readme.split("\n\n") if "Censor rules are named" in p)
+    assert [name for name in RULE_NAMES if f"`{name}`" not in paragraph] == []
+
+
+def test_rules_lists_every_rule_class_of_the_censor_modules():
+    from censorsim.censors import dns, engine, http, ip, sni
+
+    defined = {
+        name
+        for module in (dns, ip, sni, http)
+        for name, obj in vars(module).items()
+        if isinstance(obj, type)
+        and issubclass(obj, engine.Rule | engine.ResolverRule)
+        and obj.__module__ == module.__name__
+        and not name.startswith("_")
+    }
+    assert defined == set(RULE_NAMES)
+    assert len(RULE_NAMES) == len(set(RULE_NAMES)) == 23
+
+
+@pytest.mark.parametrize(
+    ("doc", "problem"),
+    [
+        (None, "Seen in"),
+        ("Drop packets.", "Seen in"),
+        ("Drop packets.\n\nSeen it in China (ooni.org/post/x, 2020).", "Seen in"),
+        ("Drop packets.\n\nSeen in: China, by the Great Firewall (gfw.report/x).", "year"),
+        ("Drop packets.\n\nSeen in: China, 2020, by the Great Firewall.", "source"),
+        ("Drop packets.\n\nSeen in: China, 2020 (gfw.report).", "source"),
+        ("Drop packets.\n\nSeen in: no deployment documented in the course's sources.", "reason"),
+    ],
+)
+def test_the_seen_in_check_rejects_incomplete_paragraphs(doc, problem):
+    assert problem in _seen_in_problem(doc)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "Drop.\n\n    Seen in: Iran, 2023 (gitlab.torproject.org/tpo/x).\n",
+        "Reset.\n\nSeen in: China, 2006 (Clayton, Murdoch and Watson, PET 2006).",
+        "Reset.\n\nSeen in: China, 2019 (Chai et al., a workshop paper).",
+        "Close.\n\nSeen in: no deployment documented in the course's sources; modelled\n"
+        "because OONI names its signature.",
+    ],
+)
+def test_the_seen_in_check_accepts_a_sourced_or_declared_paragraph(doc):
+    assert _seen_in_problem(doc) is None

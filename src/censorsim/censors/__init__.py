@@ -22,6 +22,8 @@ IP                  ResetOnIP                      ``tcp:refused``
 IP                  BlockpageOnIP                  the block page (451), or on https
                                                    ``tls:certificate-hostname``
 IP                  ThrottleOnIP                   a slow page, for every site on the address
+IP                  DropOnPort                     every flow on the port dropped (UDP 443:
+                                                   QUIC fails, browsers fall back to TCP)
 TLS                 DropOnSNI                      ``tls:timeout``
 TLS                 ResetOnSNI                     ``tls:reset``
 TLS                 CloseOnSNI                     ``tls:eof``

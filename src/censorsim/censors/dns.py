@@ -109,6 +109,10 @@ class NXDomainOnQName(_ResolverRule):
     """The ISP's resolver answers NXDOMAIN ("no such name") for listed names.
 
     ``ttl`` is the negative-caching time put in the answer's SOA record.
+
+    Seen in: Italy, September 2021, under a court order against gutenberg.org: the
+    resolvers of Fastweb and Tiscali answered NXDOMAIN, and told the user nothing (OONI,
+    ooni.org/post/2021-italy-blocks-gutenberg-book-publishing-website).
     """
 
     action = "nxdomain"
@@ -118,7 +122,13 @@ class NXDomainOnQName(_ResolverRule):
 
 
 class RefuseOnQName(_ResolverRule):
-    """The ISP's resolver answers with the REFUSED response code for listed names."""
+    """The ISP's resolver answers with the REFUSED response code for listed names.
+
+    Seen in: Google Public DNS, which answers REFUSED (optionally with Extended DNS Error
+    16, Censored) for names blocked under court or government orders; the page's version
+    of 24 September 2025 lists Belgium, France, Italy and Portugal
+    (developers.google.com/speed/public-dns/blocking).
+    """
 
     action = "refused"
 
@@ -127,7 +137,14 @@ class RefuseOnQName(_ResolverRule):
 
 
 class IgnoreOnQName(_ResolverRule):
-    """The ISP's resolver never answers queries for listed names (the client times out)."""
+    """The ISP's resolver never answers queries for listed names (the client times out).
+
+    Seen in: no deployment documented in the course's sources; modelled because resolver
+    policy software offers it: the RPZ action ``rpz-drop`` (PowerDNS's example zone,
+    PowerDNS/pdns ``pdns/basic.rpz``) and Unbound's ``rpz-action-override: drop``
+    (``unbound.conf(5)``) discard the query, and OONI records the wait as
+    ``generic_timeout_error`` (ooni/spec df-007).
+    """
 
     action = "silence"
 
@@ -136,7 +153,12 @@ class IgnoreOnQName(_ResolverRule):
 
 
 class SinkholeOnQName(_ResolverRule):
-    """The ISP's resolver answers listed names with a sinkhole address (127.0.0.1, ::1)."""
+    """The ISP's resolver answers listed names with a sinkhole address (127.0.0.1, ::1).
+
+    Seen in: Italy, September 2021 (gutenberg.org): the resolvers of TIM and Iliad answered
+    127.0.0.1, and told the user nothing (OONI,
+    ooni.org/post/2021-italy-blocks-gutenberg-book-publishing-website).
+    """
 
     action = "address"
 
@@ -157,6 +179,10 @@ class BlockpageOnQName(_ResolverRule):
     """The ISP's resolver answers listed names with the address of a block-page server.
 
     Without ``address`` the ISP's own block-page server is used (the world sets it).
+
+    Seen in: Turkey, 20-21 March 2014: the ISPs' resolvers sent twitter.com to a page of
+    the regulator TIB citing court orders, and users switched to 8.8.8.8 (Search Engine
+    Watch, quoting the Guardian, searchenginewatch.com/sew/news/2335717, March 2014).
     """
 
     action = "address"
@@ -200,6 +226,12 @@ class SpoofDNSOnQName(ListRule):
     The forged answer copies the query's ID and question and seems to come from the
     resolver asked. The query itself goes on, so the real answer arrives too, later.
     The default address, 10.10.34.34, is the one Iran's censorship injected (OONI, 2017).
+
+    Seen in: China: the Great Firewall reads the DNS queries crossing the border and
+    injects forged answers for listed names, whatever resolver was asked; nine months of
+    it are measured in Anonymous, Akhavan Niaki et al., "Triplet Censors: Demystifying
+    Great Firewall's DNS Censorship Behavior", FOCI 2020
+    (gfw.report/publications/foci20_dns/en).
     """
 
     holds = "names"
@@ -236,6 +268,11 @@ class SpoofNXDomainOnQName(ListRule):
 
     The same race as :class:`SpoofDNSOnQName`, but the lie is "no such name" (with an SOA
     whose minimum, ``ttl``, keeps it in caches). The real answer still arrives later.
+
+    Seen in: no deployment documented in the course's sources; modelled because "Triplet
+    Censors" (FOCI 2020, gfw.report/publications/foci20_dns/en) says countries other than
+    China "tend to use NXDOMAIN or reserved IP address space" in injected answers (no case
+    is named in the course), and it is the on-path twin of :class:`NXDomainOnQName`.
     """
 
     holds = "names"
@@ -261,7 +298,13 @@ class SpoofNXDomainOnQName(ListRule):
 
 
 class DropDNSOnQName(ListRule):
-    """On the path: drop DNS queries whose name matches (the client times out)."""
+    """On the path: drop DNS queries whose name matches (the client times out).
+
+    Seen in: no deployment documented in the course's sources; modelled because it is the
+    silent variant of :class:`SpoofDNSOnQName`'s on-path box: a client asking a foreign
+    resolver gets no answer (OONI: ``generic_timeout_error``, ooni/spec df-007), and an ISP
+    resolver that asks upstream through the box answers SERVFAIL.
+    """
 
     holds = "names"
 

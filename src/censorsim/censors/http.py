@@ -72,6 +72,11 @@ class BlockpageOnHost(_HostRule):
 
     ``status`` (451 by default), ``headers`` (added to ``Server: censor``; give
     ``server=None`` for none at all) and ``body`` make the page.
+
+    Seen in: Spain, 25 September to 1 October 2017: Telefónica/Movistar served block pages
+    for 25 Catalan referendum sites through HTTP transparent proxies, where Orange and
+    Euskaltel tampered with DNS (OONI's report, relayed on
+    listas.sindominio.net/pipermail/hackmeeting/2017-October/038978.html).
     """
 
     def __init__(
@@ -114,7 +119,13 @@ class BlockpageOnHost(_HostRule):
 
 
 class ResetOnHost(_HostRule):
-    """Reset connections whose HTTP request names a listed host (RSTs both ways)."""
+    """Reset connections whose HTTP request names a listed host (RSTs both ways).
+
+    Seen in: China, 2006: when a request matched its list, the Great Firewall forged RSTs
+    to both the client and the server (Clayton, Murdoch and Watson, "Ignoring the Great
+    Firewall of China", PET 2006, where the trigger was a keyword in the request line
+    rather than the Host header).
+    """
 
     def inspect(self, observation: Observation) -> Verdict | None:
         reason = self._hit(observation)
@@ -127,7 +138,13 @@ class ResetOnHost(_HostRule):
 
 
 class DropOnHost(_HostRule):
-    """Drop HTTP requests that name a listed host, and the rest of their flow."""
+    """Drop HTTP requests that name a listed host, and the rest of their flow.
+
+    Seen in: no deployment documented in the course's sources; modelled because OONI's QA
+    scenario ``redirectWithConsistentDNSAndThenTimeoutForHTTP`` (ooni/probe-cli
+    internal/webconnectivityqa, with ooni/netem's ``DPIDropTrafficForString``) builds it,
+    and OONI reports it as ``generic_timeout_error`` (ooni/spec df-007).
+    """
 
     def inspect(self, observation: Observation) -> Verdict | None:
         reason = self._hit(observation)
@@ -137,7 +154,13 @@ class DropOnHost(_HostRule):
 
 
 class CloseOnHost(_HostRule):
-    """End connections whose HTTP request names a listed host with a forged FIN."""
+    """End connections whose HTTP request names a listed host with a forged FIN.
+
+    Seen in: no deployment documented in the course's sources; modelled because OONI names
+    its signature, ``eof_error`` (ooni/spec df-007), and its QA scenario
+    ``redirectWithConsistentDNSAndThenEOFForHTTP`` (ooni/probe-cli
+    internal/webconnectivityqa, with ooni/netem's ``DPICloseConnectionForString``) builds it.
+    """
 
     def inspect(self, observation: Observation) -> Verdict | None:
         reason = self._hit(observation)

@@ -26,8 +26,8 @@ same at larger scale (see the case facts of lesson 03).
 * :class:`BlockpageOnIP` sends connections to a listed address to the ISP's block-page
   server instead (destination NAT at the router). Over plain HTTP the user sees the
   notice (HTTP 451); over HTTPS the block-page server cannot show a certificate for the
-  site, so the browser stops at a certificate error (``tls:certificate``). In the
-  2025/26 season Movistar showed an HTTP 451 page for the blocked addresses early on
+  site, so the browser stops at a certificate error (``tls:certificate-hostname``). In
+  the 2025/26 season Movistar showed an HTTP 451 page for the blocked addresses early on
   match days and switched to dropping (a blackhole) at kick-off (case facts, section 1:
   revistacloud.com and vandal.elespanol.com, Aug 2025).
 """
@@ -55,7 +55,14 @@ class _IPRule(ListRule):
 
 
 class DropOnIP(_IPRule):
-    """Drop every packet to or from a listed address or prefix."""
+    """Drop every packet to or from a listed address or prefix.
+
+    Seen in: Spain, 2025/26 football season: Orange blackholes the addresses on LaLiga's
+    lists, and Movistar does from kick-off (Revista Cloud, August 2025,
+    revistacloud.com/laliga-arranca-la-temporada-con-polemica-bloqueos-masivos-de-webs-afectan-a-miles-de-usuarios-en-espana).
+    China, early 2022: the Great Firewall left TCP handshakes to about a quarter of the
+    sites tested unanswered, and QUIC too (github.com/kelmenhorst/quic-censorship/issues/1).
+    """
 
     def inspect(self, observation: Observation) -> Verdict | None:
         reason = self._hit(observation.packet)
@@ -65,7 +72,13 @@ class DropOnIP(_IPRule):
 
 
 class ResetOnIP(_IPRule):
-    """Reset TCP connections to or from a listed address (and drop its UDP)."""
+    """Reset TCP connections to or from a listed address (and drop its UDP).
+
+    Seen in: Uganda, March 2021: on Airtel Uganda and MTN, connections to blocked hosts
+    got a TCP RST in answer to the first SYN ("connection refused"), before any name was
+    sent (K. Elmenhorst's HTTP/3 measurements,
+    github.com/kelmenhorst/quic-censorship/issues/3).
+    """
 
     def inspect(self, observation: Observation) -> Verdict | None:
         packet = observation.packet
@@ -97,6 +110,12 @@ class BlockpageOnIP(_IPRule):
     Without ``address`` the ISP's own block-page server is used (the world sets it). Only
     packets *to* a listed address are redirected; a listed address of the other IP
     version than the block page's is dropped.
+
+    Seen in: Spain, 2025/26 football season: Movistar answers the addresses on LaLiga's
+    lists with an HTTP 451 page early on match days, before blackholing them at kick-off
+    (Revista Cloud, August 2025,
+    revistacloud.com/laliga-arranca-la-temporada-con-polemica-bloqueos-masivos-de-webs-afectan-a-miles-de-usuarios-en-espana).
+    How Movistar sends the traffic to its page is not documented: the NAT is a model.
     """
 
     def __init__(self, blocklist, address=None):
@@ -137,7 +156,13 @@ class BlockpageOnIP(_IPRule):
 
 
 class ThrottleOnIP(_IPRule):
-    """Slow every flow to or from a listed address to ``rate`` bits/s (shaping)."""
+    """Slow every flow to or from a listed address to ``rate`` bits/s (shaping).
+
+    Seen in: no deployment documented in the course's sources; modelled because OONI's QA
+    scenario ``throttlingWithHTTP`` (ooni/probe-cli internal/webconnectivityqa, with
+    ooni/netem's ``DPIThrottleTrafficForTCPEndpoint``) builds it, and it is the contrast
+    to :class:`ThrottleOnSNI`: Russia's 2021 throttling of Twitter was keyed on the SNI.
+    """
 
     def __init__(self, blocklist, rate: float = 128_000):
         super().__init__(blocklist)
@@ -158,7 +183,14 @@ class ThrottleOnIP(_IPRule):
 
 
 class DropOnPort(Rule):
-    """Drop every packet of ``proto`` (``"udp"`` or ``"tcp"``) to or from listed ports."""
+    """Drop every packet of ``proto`` (``"udp"`` or ``"tcp"``) to or from listed ports.
+
+    Seen in: Russia, reported from 4 March 2022: Yota, MegaFon, MTS, Rnet and Beeline left
+    QUIC Initials to foreign servers on UDP port 443 unanswered, while HTTP/3 to Russian
+    sites kept working (github.com/net4people/bbs/issues/108). The rule reported there is
+    narrower than a port: port 443 plus QUIC version 1 in a datagram of at least 1001
+    bytes (mail-archive.com/quic@ietf.org/msg02033.html).
+    """
 
     def __init__(self, ports, proto: str = "udp"):
         if proto not in ("udp", "tcp"):

@@ -123,7 +123,15 @@ class _SNIRule(ListRule):
 
 
 class DropOnSNI(_SNIRule):
-    """Drop a connection whose ClientHello names a listed server."""
+    """Drop a connection whose ClientHello names a listed server.
+
+    Seen in: Iran, from 16 January 2023: some ISPs filtered cdn.sstatic.net by SNI, and
+    OONI measured a timeout once the TLS handshake had started (Tor's anti-censorship
+    team, gitlab.torproject.org/tpo/anti-censorship/team/-/issues/115). China, since 7
+    April 2024, over QUIC: the Great Firewall drops the flow after an Initial naming a
+    listed server (Zohaib, Zao et al., USENIX Security 2025,
+    github.com/gfw-report/usenixsecurity25-quic-sni).
+    """
 
     def inspect(self, observation: Observation) -> Verdict | None:
         reason = self._hit(observation)
@@ -133,7 +141,13 @@ class DropOnSNI(_SNIRule):
 
 
 class ResetOnSNI(_SNIRule):
-    """Reset a connection whose ClientHello names a listed server (RSTs both ways)."""
+    """Reset a connection whose ClientHello names a listed server (RSTs both ways).
+
+    Seen in: China, 2019: the Great Firewall answered a ClientHello naming a listed server
+    with forged RSTs, which is how Chai, Ghafari and Houmansadr measured its SNI filtering
+    over the Alexa top million ("On the Importance of Encrypted-SNI (ESNI) to Censorship
+    Circumvention", FOCI 2019, usenix.org/conference/foci19/presentation/chai).
+    """
 
     def inspect(self, observation: Observation) -> Verdict | None:
         reason = self._hit(observation)
@@ -149,7 +163,13 @@ class ResetOnSNI(_SNIRule):
 
 
 class ThrottleOnSNI(_SNIRule):
-    """Slow a connection whose ClientHello names a listed server to ``rate`` bits/s."""
+    """Slow a connection whose ClientHello names a listed server to ``rate`` bits/s.
+
+    Seen in: Russia, from 10 March 2021: Twitter's names (``*t.co*``, ``*.twimg.com``...)
+    in the SNI throttled connections to 130-150 kbit/s, by dropping what exceeded the
+    rate, alike across ISPs (Xue et al., "Throttling Twitter: an emerging censorship
+    technique in Russia", IMC 2021, censoredplanet.org/throttling).
+    """
 
     def __init__(self, blocklist: Blocklist, rate: float = 128_000, *, quic: bool = True):
         super().__init__(blocklist, quic=quic)
@@ -171,7 +191,13 @@ class ThrottleOnSNI(_SNIRule):
 
 class CloseOnSNI(_SNIRule):
     """End a connection whose ClientHello names a listed server with a forged FIN (over
-    QUIC, which has no FIN a box can forge, the Initial is dropped)."""
+    QUIC, which has no FIN a box can forge, the Initial is dropped).
+
+    Seen in: India, February 2022: in AS133694, downstream of Tata Communications, HTTPS
+    connections to blocked hosts ended with an end-of-file during the TLS handshake, the
+    failure this rule gives (github.com/kelmenhorst/quic-censorship/issues/2); whether the
+    box keyed on the SNI or the address was not isolated. OONI calls it ``eof_error``.
+    """
 
     def inspect(self, observation: Observation) -> Verdict | None:
         reason = self._hit(observation)
@@ -224,7 +250,14 @@ class _ECHRule(Rule):
 
 
 class DropOnECH(_ECHRule):
-    """Drop connections whose ClientHello carries ECH (with ``outer``: listed outer names)."""
+    """Drop connections whose ClientHello carries ECH (with ``outer``: listed outer names).
+
+    Seen in: Russia, since 5 November 2024: a ClientHello with the outer SNI
+    ``cloudflare-ech.com`` and an ECH extension has its connection frozen by dropping,
+    not reset, over TCP and QUIC (github.com/net4people/bbs/issues/417). China dropped
+    every hello carrying ECH's predecessor, ESNI, from 29 July 2020
+    (github.com/net4people/bbs/issues/43).
+    """
 
     def inspect(self, observation: Observation) -> Verdict | None:
         reason = self._hit(observation)
@@ -234,7 +267,13 @@ class DropOnECH(_ECHRule):
 
 
 class ResetOnECH(_ECHRule):
-    """Reset connections whose ClientHello carries ECH (RSTs both ways)."""
+    """Reset connections whose ClientHello carries ECH (RSTs both ways).
+
+    Seen in: no deployment documented in the course's sources (the ECH and ESNI blocks
+    measured so far drop: see :class:`DropOnECH`); modelled because resetting is how the
+    Great Firewall answers a listed SNI (:class:`ResetOnSNI`), so a box that resets can
+    be pointed at the extension instead, and a measurement must tell the two apart.
+    """
 
     def inspect(self, observation: Observation) -> Verdict | None:
         reason = self._hit(observation)
