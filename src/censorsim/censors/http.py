@@ -13,8 +13,10 @@ DPI box reads it and, when the name is listed, stops the request in one of four 
   status line, since block pages differ and OONI's comparison of headers must meet both;
 * :class:`ResetOnHost` forges RSTs to both ends (``http:reset``; OONI:
   ``connection_reset``), as China's firewall does for listed keywords (Clayton, Murdoch
-  and Watson, "Ignoring the Great Firewall of China", PET 2006) and as Spanish ISPs did
-  for womenonweb.org in 2020 (case facts, section 5: magma, 5 May 2020);
+  and Watson, "Ignoring the Great Firewall of China", PET 2006; there the trigger was a
+  keyword in the request, not the Host header). Spanish ISPs answered requests for
+  womenonweb.org with TCP resets among other methods in 2020, what triggered them not
+  isolated (case facts, section 5: magma, 5 May 2020);
 * :class:`DropOnHost` drops the request and the rest of the flow (``http:timeout``; OONI:
   ``generic_timeout_error``);
 * :class:`CloseOnHost` ends the connection with a forged FIN, which the client reads as

@@ -21,8 +21,8 @@ same at larger scale (see the case facts of lesson 03).
 * :class:`DropOnPort` drops every packet to or from a port of one protocol, whatever the
   address: ``DropOnPort([443], proto="udp")`` blocks QUIC (and so HTTP/3) as a whole,
   which browsers answer by falling back to TCP. Russia's TSPU boxes blocked QUIC to many
-  foreign services this way in 2022 (case facts, section 7.1: net4people/bbs, 2022), and
-  China's firewall blocked UDP 443 to some addresses before it read QUIC's SNI.
+  foreign services in 2022 (case facts, section 7.1: net4people/bbs, 2022), though with a
+  narrower rule than a whole port (QUIC version 1 Initials of 1,001 bytes or more).
 * :class:`BlockpageOnIP` sends connections to a listed address to the ISP's block-page
   server instead (destination NAT at the router). Over plain HTTP the user sees the
   notice (HTTP 451); over HTTPS the block-page server cannot show a certificate for the
