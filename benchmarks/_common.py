@@ -56,6 +56,14 @@ def summary_path() -> Path | None:
 def write_summary(rows: list[dict]) -> None:
     """Write the key figures for run_all.py: each row has ``name``, ``figure``, ``target``,
     ``met`` and ``cpu`` (the CPU share while timing, see :class:`CPUShare`)."""
+    for row in rows:
+        share = row.get("cpu")
+        if share is not None and not isinstance(share, float | int):
+            raise TypeError(f"{row.get('name')!r}: cpu={share!r}, expected a fraction or None")
+        if isinstance(row.get("met"), str):
+            raise TypeError(f"{row.get('name')!r}: met={row.get('met')!r}, expected a bool or None")
+        if row.get("met") is not None:
+            row["met"] = bool(row["met"])  # numpy's bool_ too
     path = summary_path()
     if path is not None:
         path.write_text(json.dumps(rows, indent=1))
