@@ -5,6 +5,12 @@ the lab. Its first line says which, and what mistake it makes::
 
     # mutant of dropped_at_answer: counts "no-route" as a drop, though ...
 
+A *right answer* in the same folder is the opposite check: another correct way to write an
+answer (a shortcut the task allows, a different algorithm), which must keep every point on
+every seed, so that the hidden tests do not punish what the text permits::
+
+    # right answer of hellos_seen_answer: reads the name with cs.extract_sni, as allowed
+
 How a lab is graded here, and why it is faithful to nbgrader
 -------------------------------------------------------------
 Grading the lab once per mutant and per seed with nbgrader would cost a kernel start and
@@ -44,7 +50,7 @@ sys.path.insert(0, str(REPO / "tools"))
 
 import autograding  # noqa: E402  (tools/ is not a package)
 
-HEADER = re.compile(r"^# mutant of (?P<answer>\w+): (?P<mistake>.+)$")
+HEADER = re.compile(r"^# (?P<kind>mutant|right answer) of (?P<answer>\w+): (?P<mistake>.+)$")
 CELL_TIMEOUT = 120
 
 
@@ -53,8 +59,9 @@ class Mutant:
     lab: str
     name: str
     answer: str  # the grade_id of the answer cell it replaces
-    mistake: str
+    mistake: str  # for a right answer: what it does differently from the solution
     source: str
+    right: bool = False  # a right answer ("# right answer of ..."): it must keep every point
 
 
 def load_mutants(lab: str) -> list[Mutant]:
@@ -65,13 +72,17 @@ def load_mutants(lab: str) -> list[Mutant]:
         lines = text.splitlines()
         match = HEADER.match(lines[0]) if lines else None
         if match is None:
-            raise ValueError(f"{path}: the first line must be '# mutant of <answer id>: <mistake>'")
+            raise ValueError(
+                f"{path}: the first line must be '# mutant of <answer id>: <mistake>' or "
+                "'# right answer of <answer id>: <how it differs>'"
+            )
         mistake = [match["mistake"]]
         for line in lines[1:]:
             if not line.startswith("# "):
                 break
             mistake.append(line[2:])
-        found.append(Mutant(lab, path.stem, match["answer"], " ".join(mistake), text))
+        right = match["kind"] == "right answer"
+        found.append(Mutant(lab, path.stem, match["answer"], " ".join(mistake), text, right))
     return found
 
 
@@ -177,6 +188,14 @@ def problems(run: LabRun, mutants: list[Mutant], lab: str) -> list[str]:
     ]
     for mutant in mutants:
         points = run.mutants[mutant.name]
+        if mutant.right:
+            lost = {g: run.maximum[g] - p for g, p in points.items() if p < run.maximum[g]}
+            if lost:
+                found.append(
+                    f"{lab}, seed {run.seed}: right answer {mutant.name} ({mutant.mistake}) lost "
+                    f"{lost}"
+                )
+            continue
         if sum(points.values()) >= sum(run.maximum[g] for g in points):
             found.append(
                 f"{lab}, seed {run.seed}: mutant {mutant.name} ({mutant.mistake}) kept every "

@@ -9,6 +9,8 @@ as the grader derives a student's seed:
 * every mutant loses points, and loses them in the HIDDEN test cell of its task: the
   hidden tests alone catch it, whatever cases the seed draws (they cover every kind of
   case the task names, on every seed);
+* every *right answer* (another correct way, such as a shortcut the task allows) keeps
+  every point;
 * a mutant touches its own task only (it defines the answer cell's function and nothing
   that another task uses).
 
@@ -51,7 +53,7 @@ def test_every_task_has_mutants(lab):
     mutants = load_mutants(lab)
     assert answers, f"{lab} has no answer cell"
     for answer in answers:
-        mine = [m.name for m in mutants if m.answer == answer]
+        mine = [m.name for m in mutants if m.answer == answer and not m.right]
         assert len(mine) >= MIN_MUTANTS_PER_TASK, (
             f"{lab}: {answer} has {len(mine)} mutants ({mine}); write at least "
             f"{MIN_MUTANTS_PER_TASK} plausible wrong answers in tests/mutants/{lab}/"
@@ -94,10 +96,22 @@ def test_every_mutant_loses_points_in_the_hidden_tests_on_every_seed(graded):
     }
     by_answer = tasks(source_notebook(lab))
     survivors = []
-    for mutant in mutants:
+    for mutant in (m for m in mutants if not m.right):
         points = run.mutants[mutant.name]
         assert len(points) == len(by_answer[mutant.answer]), mutant.name
         caught = [g for g in points if g in hidden and points[g] < run.maximum[g]]
         if not caught:
             survivors.append(f"{mutant.name} ({mutant.mistake}): {points}")
     assert not survivors, f"{lab}, seed {run.seed}: the hidden tests miss\n" + "\n".join(survivors)
+
+
+def test_right_answers_keep_every_point_on_every_seed(graded):
+    """Another correct way to answer (a shortcut the task allows) loses nothing."""
+    lab, mutants, run = graded
+    punished = {
+        m.name: {g: p for g, p in run.mutants[m.name].items() if p < run.maximum[g]}
+        for m in mutants
+        if m.right
+    }
+    punished = {name: lost for name, lost in punished.items() if lost}
+    assert not punished, f"{lab}, seed {run.seed}: right answers that lost points: {punished}"
