@@ -400,6 +400,26 @@ def test_the_test_helper_is_a_host_of_the_world_and_answers_ooni_s_shape():
     assert any(e.packet.dst == helper.addresses[0] and e.packet.dport == 443 for e in sent)
 
 
+def test_the_recorded_request_headers_are_the_ones_on_the_wire():
+    world = cs.worlds.football_night()
+    result = web_connectivity(world, world.client("alice"), "http://bakery.example/")
+    (request,) = result.requests
+    sent = [
+        e.packet.payload
+        for e in result.trace.events
+        if e.hop == "alice" and e.kind == "send" and e.packet.dport == 80 and e.packet.payload
+    ]
+    head = b"".join(sent).split(b"\r\n\r\n")[0].decode()
+    lines = head.split("\r\n")
+    assert lines[0] == "GET / HTTP/1.1"
+    on_the_wire = dict(line.split(": ", 1) for line in lines[1:])
+    assert request["request"]["headers"] == on_the_wire
+    assert on_the_wire["User-Agent"] == "censorsim/0.2"
+    # the control request lists the probe's own headers, as control.go does
+    listed = result.x_control_request["http_request_headers"]
+    assert listed == {k: [on_the_wire[k]] for k in ("Accept", "Accept-Language", "User-Agent")}
+
+
 def test_a_blocked_test_helper_gives_a_control_failure_by_dns_address_or_sni():
     for rule, failure in [
         (cs.NXDomainOnQName(Blocklist([TH_NAME])), "dns_nxdomain_error"),

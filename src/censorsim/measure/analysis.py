@@ -26,7 +26,8 @@ Theory of operation
    it has no AS, so a bogon that the probe alone gets is inconsistent, but a site that
    really points at ``127.0.0.1`` is consistent for both. A failed lookup where the
    control succeeded is inconsistent; a lookup that failed for both is consistent.
-5. **HTTP comparison** of the final page (status 2xx, 4xx or 5xx) with the control's:
+5. **HTTP comparison** of the final page (status 2xx, 4xx or 5xx) with the control's,
+   over HTTP and HTTPS alike (``httpHandleFinalResponse``; only over HTTP does it decide):
    ``status_code_match`` (equal, judged only when the control got a 2xx or the codes are
    equal), ``body_length_match`` (the smaller length over the larger is above 0.7; not
    judged for a truncated body), ``headers_match`` (at least one *uncommon* header name
@@ -109,7 +110,9 @@ COMMON_HEADERS = frozenset(
 #: A body whose length is within this proportion of the control's matches it.
 BODY_PROPORTION_FACTOR = 0.7
 #: Title words shorter than this many bytes are ignored (``httpdiff.go``: "5 is the
-#: average word length for english"; ts-017's text says "longer than 4 characters").
+#: average word length for english"). ts-017 (version 2024-02-14-001) says "longer than 4
+#: characters", and "at least one word in common" where the code wants no word to differ;
+#: its version 2024-02-09-001 spoke of the first word of each title only.
 MIN_TITLE_WORD = 5
 
 _DNS, _TCP, _TLS, _HTTP = 0, 1, 2, 3  # minipipeline's WebObservationType, in order

@@ -30,8 +30,10 @@ censors; a world can make it see other DNS answers than the probe's (a CDN that 
 each region with nearby edges).
 
 Simplifications, stated: no QUIC/HTTP3 check (``quic_handshake`` stays empty), no
-cookies, and the helper's HTTP client tries a name's addresses one after the other
-(as Go's dialer does within one address family).
+cookies; the helper's HTTP client tries a name's addresses one after the other (as Go's
+dialer does within one address family), speaks HTTP/1.1 only, and sends the simulator's
+own ``User-Agent`` and ``Accept`` (those the control request lists) without its
+``Accept-Language``, which ``oohelperd`` copies too.
 """
 
 from __future__ import annotations

@@ -9,12 +9,14 @@ helper* outside it (:mod:`censorsim.measure.helper`) to do the same. The probe:
 
 1. looks the name up with the **system resolver** (``getaddrinfo``: here, the resolver
    the probe's operating system would use, its network's unless the probe was given an
-   address), with a 4-second limit. Alongside, it asks a well-known public resolver over
-   UDP and listens 0.5 s more for late answers (an injected answer arrives first, the
-   real one later: ``x_dns_duplicate_responses``), and, when told to, a DNS-over-HTTPS
-   service. Those extra lookups never decide the result: a DoH failure says something
-   about the DoH service, not about the URL (ooni/probe#2274);
-2. sends the test helper the URL and the endpoints it found (``control``, or
+   address), with a 4-second limit. Once it has answered, the probe also asks a
+   well-known public resolver over UDP and listens 0.5 s more for late answers (an
+   injected answer arrives first, the real one later: ``x_dns_duplicate_responses``),
+   and, when told to, a DNS-over-HTTPS service, while the next steps run. Those extra
+   lookups never decide the result: a DoH failure says something about the DoH service,
+   not about the URL (ooni/probe#2274);
+2. sends the test helper the URL, the endpoints the system resolver found and the
+   headers of its GET (``x_control_request``), and keeps the answer (``control``, or
    ``control_failure`` when the helper cannot be reached: it can be blocked too);
 3. connects over TCP to **every** address (``tcp_connect``), not only the first that
    works as a browser does, and does a TLS handshake with each for ``https``
@@ -34,16 +36,45 @@ publishes: ``dns_experiment_failure``, ``dns_consistency``, ``control_failure``,
 ``"tcp_ip"``, ``"http-failure"``, ``"http-diff"``, or None when it cannot tell) and
 ``accessible``.
 
-Simplifications, stated: the system resolver asks only for the address families the probe
-uses (``ip_version``), as ``getaddrinfo`` does with ``AI_ADDRCONFIG``; OONI's asks for
-both and lets the connections to a family the host lacks fail (so an IPv6-only probe that
-measures an IPv4-only site gets ``dns_no_answer`` here, and ``network_unreachable`` in
-OONI's probe, a false positive either way). Everything runs on the world's virtual clock,
-so a measurement repeats exactly; no cookies, no HTTP/3; the connection that fetches is
-the first to be ready among the system resolver's addresses (OONI's priority selector
-also lets other addresses fetch when the system resolver found none, which changes
-nothing in the result, since the classic analysis ignores them); failures are the
-simulator's, under OONI's names (:data:`~censorsim.measure.failures.OONI_FAILURES`).
+Simplifications, stated (files are in ooni/probe-cli's
+``internal/experiment/webconnectivitylte`` unless a directory is named):
+
+- The system resolver asks only for the address families the probe uses
+  (``ip_version``), as ``getaddrinfo`` does with ``AI_ADDRCONFIG``; OONI's asks for both
+  and lets the connections to a family the host lacks fail (so an IPv6-only probe that
+  measures an IPv4-only site gets ``dns_no_answer`` here, and ``network_unreachable`` in
+  OONI's probe, a false positive either way).
+- Order of the lookups. Here the UDP and DoH lookups start once ``getaddrinfo`` has
+  answered, with the connections, and the control request lists the system resolver's
+  addresses only. OONI runs every lookup at the same time, waits for all of them, connects
+  to every address any of them found, and sends them all to the helper
+  (``dnsresolvers.go``). The addresses only the other lookups or the helper found are
+  measured here after the rest, tagged ``fetch_body=false``; OONI measures them with the
+  others and tags those of the URL's own scheme ``fetch_body=true`` (only the TLS checks
+  on 443 of an ``http://`` URL are ``false``), and its priority selector lets them fetch
+  when the system resolver found nothing. None of this changes a classic key: the classic
+  analysis keeps only the answers of ``getaddrinfo`` and the endpoints of its addresses
+  (``internal/minipipeline/classic.go``, ``ClassicFilter``); it changes the timings, and
+  the extra endpoints' rows.
+- HTTP/1.1 only: the TLS handshake offers ALPN ``http/1.1``, where OONI offers ``h2`` and
+  ``http/1.1`` (``secureflow.go``) and may fetch over HTTP/2; no rule of the course reads
+  the ALPN. No HTTP/3, no cookies.
+- Headers. The GET sends, and records, the simulator's own ``User-Agent``
+  (``censorsim/0.2``), ``Accept: */*`` and ``Accept-Language``, and no ``Referer``; OONI's
+  sends a browser's ``User-Agent`` (``model.HTTPHeaderUserAgent``) and ``Accept``, and
+  sets ``Referer`` (empty, then the previous URL after a redirect: ``secureflow.go``,
+  ``cleartextflow.go``). The helper fetches with the simulator's defaults
+  (:mod:`censorsim.measure.helper`), the control request's headers but
+  ``Accept-Language``, where ``oohelperd`` copies all three
+  (``internal/oohelperd/http.go``). No rule of the course reads these headers (Host rules
+  read the ``Host`` line only).
+- Not recorded: ``network_events`` (OONI's log of every read and write, with the
+  throttling samples it takes during each flow), DNS ``whoami`` lookups
+  (``x_dns_whoami``), ``x_blocking_flags`` and the other keys of OONI's newer analysis.
+- Everything runs on the world's virtual clock, so a measurement repeats exactly; the
+  connection that fetches is the first to be ready among the system resolver's
+  addresses; failures are the simulator's, under OONI's names
+  (:data:`~censorsim.measure.failures.OONI_FAILURES`).
 """
 
 from __future__ import annotations
@@ -68,7 +99,7 @@ from censorsim.measure.helper import TestHelper, add_test_helper, go_headers
 from censorsim.names import normalize_name
 from censorsim.observe.trace import Recording, Trace
 from censorsim.protocols.dns import failure_for_rcode
-from censorsim.protocols.http import request_bytes
+from censorsim.protocols.http import request_bytes, request_headers
 from censorsim.wire import MalformedPacket, parse_dns
 from censorsim.worlds.world import World
 
@@ -555,7 +586,7 @@ class _Probe:
             "request": {
                 "method": "GET",
                 "url": url.text,
-                "headers": {"Host": url.host_header, _ACCEPT_LANGUAGE[0]: _ACCEPT_LANGUAGE[1]},
+                "headers": dict(request_headers(url.host_header, [_ACCEPT_LANGUAGE])),
             },
             "response": {
                 "code": response.status if response is not None else 0,
@@ -612,10 +643,10 @@ class _Probe:
                 endpoints += [_endpoint(address, 443), _endpoint(address, 80)]
         creq = {
             "http_request": url.text,
-            "http_request_headers": {
-                "Accept": ["text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"],
-                "Accept-Language": [_ACCEPT_LANGUAGE[1]],
-                "User-Agent": ["censorsim/0.2"],
+            "http_request_headers": {  # the probe's own (control.go)
+                name: [value]
+                for name, value in sorted(request_headers(url.host_header, [_ACCEPT_LANGUAGE]))
+                if name in ("Accept", "Accept-Language", "User-Agent")
             },
             "tcp_connect": endpoints,
             "x_quic_enabled": False,

@@ -29,6 +29,7 @@ __all__ = [
     "Request",
     "Response",
     "request_bytes",
+    "request_headers",
     "ResponseReader",
     "RequestReader",
     "response_bytes",
@@ -115,6 +116,24 @@ def _text(value: bytes) -> str:
     return value.decode("latin-1")
 
 
+def request_headers(
+    host: str, headers: list[tuple[str, str]] | None = None, body: bytes = b""
+) -> list[tuple[str, str]]:
+    """The header lines :func:`request_bytes` sends, in order: ``Host``, the course's
+    ``User-Agent`` and ``Accept: */*``, then ``headers``, ``Content-Length`` for a body, and
+    ``Connection: close``.
+
+    >>> [name for name, _ in request_headers("bakery.example", [("Accept-Language", "en")])]
+    ['Host', 'User-Agent', 'Accept', 'Accept-Language', 'Connection']
+    """
+    all_headers = [("Host", host), ("User-Agent", USER_AGENT), ("Accept", "*/*")]
+    all_headers += headers or []
+    if body:
+        all_headers.append(("Content-Length", str(len(body))))
+    all_headers.append(("Connection", "close"))
+    return all_headers
+
+
 def request_bytes(
     method: str,
     target: str,
@@ -122,12 +141,8 @@ def request_bytes(
     headers: list[tuple[str, str]] | None = None,
     body: bytes = b"",
 ) -> bytes:
-    """The bytes of an HTTP/1.1 request with ``Host`` and ``Connection: close``."""
-    all_headers = [("Host", host), ("User-Agent", USER_AGENT), ("Accept", "*/*")]
-    all_headers += headers or []
-    if body:
-        all_headers.append(("Content-Length", str(len(body))))
-    all_headers.append(("Connection", "close"))
+    """The bytes of an HTTP/1.1 request with the header lines of :func:`request_headers`."""
+    all_headers = request_headers(host, headers, body)
     conn = h11.Connection(our_role=h11.CLIENT)
     data = conn.send(h11.Request(method=method, target=target, headers=all_headers))
     if body:
