@@ -41,7 +41,14 @@ import ipaddress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from censorsim.client import Client, FetchResult, Request, TracerouteResult, _StageFailure
+from censorsim.client import (
+    Client,
+    FetchResult,
+    Request,
+    TracerouteResult,
+    _Context,
+    _StageFailure,
+)
 from censorsim.measure.addresses import asn_of, network_of
 from censorsim.measure.locate import CensorLocation, locate_censor
 from censorsim.measure.webconnectivity import WebConnectivityResult, web_connectivity
@@ -135,16 +142,6 @@ class Capture:
     def to_pcap(self, path: str | Path) -> Path:
         """Write the capture to a pcap file (raw IP), for Wireshark or tshark."""
         return write_pcap(path, ((self.epoch + e.time, e.packet.to_bytes()) for e in self.events))
-
-
-class _Context:
-    __slots__ = ("what",)
-
-    def __init__(self, what: str):
-        self.what = what
-
-    def __repr__(self) -> str:
-        return f"<context {self.what}>"
 
 
 def _address(value, what: str = "address"):

@@ -89,7 +89,7 @@ from urllib.parse import urljoin, urlsplit
 import dns.message
 import dns.rdatatype
 
-from censorsim.client import Client
+from censorsim.client import Client, _Context
 from censorsim.core.clock import Event
 from censorsim.measure import steps
 from censorsim.measure.addresses import asn_of, is_loopback
@@ -173,16 +173,6 @@ def _answers(addresses: Iterable) -> list[dict]:
         else:
             out.append({"answer_type": "AAAA", "ipv6": str(a)})
     return out
-
-
-class _Context:
-    __slots__ = ("what",)
-
-    def __init__(self, what: str):
-        self.what = what
-
-    def __repr__(self) -> str:
-        return f"<context {self.what}>"
 
 
 @dataclass(frozen=True, repr=False)
